@@ -1,0 +1,167 @@
+"""processCommand and call(): from argv to reply, with Redis's checks in Redis's
+order.  Mirrors ``server.c`` processCommand/call.
+
+Order of checks (each a reply texts clients match on):
+ 1. unknown command / subcommand / wrong arity (flags MULTI as failed)
+ 2. NOAUTH
+ 3. no-multi commands inside MULTI
+ 4. MISCONF (persistence errors) for writes and PING
+ 5. READONLY on a read-only replica
+ 6. RESP2 pub/sub context
+ 7. MASTERDOWN (replica-serve-stale-data no)
+ 8. LOADING
+ 9. inside MULTI: queue, +QUEUED
+then ``call``: run the handler, count stats, feed the slowlog, and if the
+keyspace changed (``server.dirty`` moved) propagate the command once.
+"""
+
+from __future__ import annotations
+
+import time
+
+from .errors import CommandError
+from .resp import QUEUED, error
+
+_perf = time.perf_counter_ns
+
+TX_COMMANDS = frozenset(["exec", "discard", "multi", "watch", "quit", "reset"])
+PUBSUB_ALLOWED = frozenset(["subscribe", "ssubscribe", "unsubscribe", "sunsubscribe",
+                            "psubscribe", "punsubscribe", "ping", "quit", "reset"])
+
+
+class Blocked:
+    """Why and until when a client waits (BLPOP & co, WAIT)."""
+
+    __slots__ = ("keys", "db", "deadline", "retry", "timeout_reply", "cmd", "argv", "kind")
+
+    def __init__(self, db, keys, deadline, retry, timeout_reply, cmd, argv, kind="list"):
+        self.db = db
+        self.keys = keys
+        self.deadline = deadline  # monotonic seconds, or 0 for forever
+        self.retry = retry  # fn(c) -> reply bytes when served, None to keep waiting
+        self.timeout_reply = timeout_reply
+        self.cmd = cmd
+        self.argv = argv
+        self.kind = kind
+
+
+def unknown_command_error(argv) -> str:
+    args = ""
+    for a in argv[1:]:
+        if len(args) >= 128:
+            break
+        args += "'%s' " % a[: 128 - len(args)].decode("utf-8", "replace")
+    return "ERR unknown command '%s', with args beginning with: %s" % (
+        argv[0][:128].decode("utf-8", "replace"), args)
+
+
+class Dispatcher:
+    """Mixed into Server."""
+
+    def process(self, c, argv) -> None:
+        cmd = self.commands.lookup.get(argv[0])
+        if cmd is None:
+            cmd = self.commands.get(argv[0])
+            if cmd is None:
+                return self._reject(c, None, unknown_command_error(argv))
+        if cmd.subcommands is not None:
+            if len(argv) == 1:
+                if cmd.handler is None:
+                    return self._reject(c, cmd, "ERR wrong number of arguments for '%s' command" % cmd.fullname)
+            else:
+                sub = cmd.subcommands.get(argv[1])
+                if sub is None:
+                    sub = cmd.subcommands.get(argv[1].lower())
+                if sub is not None:
+                    cmd = sub
+                elif cmd.handler is None:
+                    return self._reject(c, cmd, "ERR unknown subcommand '%s'. Try %s HELP." % (
+                        argv[1][:128].decode("utf-8", "replace"), cmd.name.upper()))
+        arity = cmd.arity
+        n = len(argv)
+        if (arity > 0 and n != arity) or n < -arity:
+            return self._reject(c, cmd, "ERR wrong number of arguments for '%s' command" % cmd.fullname)
+        if not c.authenticated and not cmd.no_auth:
+            return self._reject(c, cmd, "NOAUTH Authentication required.")
+        multi = c.multi
+        if multi is not None and cmd.no_multi:
+            return self._reject(c, cmd, "ERR Command not allowed inside a transaction")
+        if self.checks_needed:
+            err = self.precheck(c, cmd, argv)
+            if err is not None:
+                return self._reject(c, cmd, err)
+        if multi is not None and cmd.name not in TX_COMMANDS:
+            multi.append((cmd, argv))
+            c.write(QUEUED)
+            return
+        self.call(c, cmd, argv)
+
+    def precheck(self, c, cmd, argv):
+        """The rarely-active checks (4-8), run only while ``checks_needed``."""
+        is_write = cmd.write or (cmd.name == "exec" and c.multi and any(x[0].write for x in c.multi))
+        if self.write_error is not None and (is_write or cmd.name == "ping") and not c.is_master:
+            return self.write_error
+        if self.replica_of is not None and self.config["replica-read-only"] and is_write and not c.is_master:
+            return "READONLY You can't write against a read only replica."
+        if c.resp_ver == 2 and (c.channels or c.patterns) and cmd.name not in PUBSUB_ALLOWED:
+            return ("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
+                    "are allowed in this context" % cmd.fullname)
+        if (self.replica_of is not None and not self.master_link_up and not self.config["replica-serve-stale-data"]
+                and not cmd.stale):
+            return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+        if self.loading and not cmd.loading:
+            return "LOADING Redis is loading the dataset in memory"
+        return None
+
+    def _reject(self, c, cmd, text: str) -> None:
+        if cmd is not None:
+            cmd.rejected_calls += 1
+        if c.multi is not None:
+            c.multi_error = True
+        self.count_error(text)
+        c.write(error(text))
+
+    def count_error(self, text: str) -> None:
+        code = text.split(" ", 1)[0]
+        self.stat_total_error_replies += 1
+        self.errorstats[code] = self.errorstats.get(code, 0) + 1
+
+    def call(self, c, cmd, argv) -> None:
+        """Run one command (also used by EXEC for each queued command)."""
+        dirty = self.dirty
+        c.prop = None
+        t0 = _perf()
+        try:
+            reply = cmd.handler(c, argv)
+        except CommandError as e:
+            reply = e.reply()
+            cmd.failed_calls += 1
+            self.count_error(e.text)
+        except Exception as e:  # a bug must not take the server down
+            self.log.warning("Internal error running %s: %r", cmd.fullname, e, exc_info=True)
+            text = "ERR internal error: %s" % str(e).replace("\r", " ").replace("\n", " ")
+            reply = error(text)
+            cmd.failed_calls += 1
+            self.count_error(text)
+        dt = _perf() - t0
+        cmd.calls += 1
+        cmd.usec += dt // 1000
+        if dt > self.slowlog_threshold_ns and self.slowlog_threshold_ns >= 0 and not cmd.skip_slowlog:
+            self.slowlog_push(c, argv, dt // 1000)
+        c.last_cmd = cmd.fullname
+        if self.dirty != dirty:
+            if c.prop is None:
+                self.propagate(c.db.id, argv)
+            else:
+                for pargv in c.prop:
+                    self.propagate(c.db.id, pargv)
+        elif c.prop:
+            # a handler may force propagation without a change (rare)
+            for pargv in c.prop:
+                self.propagate(c.db.id, pargv)
+        if self.monitors and not cmd.skip_monitor:
+            self.feed_monitors(c, argv)
+        if reply is not None:
+            c.write(reply)
+        if self.ready_keys and not c.in_exec:
+            self.handle_ready_keys()

@@ -1,0 +1,226 @@
+"""One asyncio Protocol per connection: the client state and its buffers.
+
+Mirrors Redis's ``networking.c``.  The read path is::
+
+    data_received -> RequestParser.feed -> [argv, ...] -> dispatch.process(c, argv)
+                  -> replies appended to c.out -> one transport.write per read
+
+Replies produced outside a read (a blocked client served, a pub/sub message)
+go out immediately through ``c.write``.
+
+A client that is blocked (BLPOP ...) or paused (CLIENT PAUSE) keeps its
+remaining pipelined requests in ``c.queued`` and stops reading, so replies
+stay in request order; ``resume()`` runs them when it is released.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections import deque
+
+from . import resp
+from .errors import ProtocolError
+from .resp import RESP2, RequestParser
+
+# Client flags for CLIENT LIST's flags=
+REPLY_ON, REPLY_OFF, REPLY_SKIP_NEXT, REPLY_SKIP = 0, 1, 2, 3
+
+
+class Client(asyncio.Protocol):
+    __slots__ = (
+        "server", "id", "transport", "parser", "db", "r", "name", "authenticated",
+        "multi", "multi_error", "watched", "dirty_cas", "channels", "patterns",
+        "blocked", "queued", "closing", "ctime", "last_interaction", "last_cmd",
+        "addr", "laddr", "fd", "out", "batching", "reply_mode", "is_master", "is_replica",
+        "monitor", "prop", "in_exec", "no_evict", "kind", "obuf_soft_since", "paused_reading",
+        "lib_name", "lib_ver", "argv_mem", "resp_ver", "user",
+    )
+
+    def __init__(self, server):
+        self.server = server
+        self.id = server.next_client_id()
+        self.transport = None
+        self.parser = RequestParser(server.proto_max_bulk_len)
+        self.db = server.dbs[0]
+        self.r = RESP2
+        self.resp_ver = 2
+        self.name = b""
+        self.authenticated = not server.requirepass
+        self.parser.authenticated = self.authenticated
+        self.multi = None  # list of queued (cmd, argv) while in MULTI
+        self.multi_error = False
+        self.watched = []  # (db, key)
+        self.dirty_cas = False
+        self.channels = set()
+        self.patterns = set()
+        self.blocked = None  # dispatch.Blocked while blocked
+        self.queued = deque()  # requests waiting while blocked/paused
+        self.closing = False
+        self.ctime = time.monotonic()
+        self.last_interaction = self.ctime
+        self.last_cmd = "NULL"
+        self.addr = "?:0"
+        self.laddr = "?:0"
+        self.fd = -1
+        self.out = None
+        self.batching = False
+        self.reply_mode = REPLY_ON
+        self.is_master = False
+        self.is_replica = False
+        self.monitor = False
+        self.prop = None
+        self.in_exec = False
+        self.no_evict = False
+        self.kind = "normal"  # output buffer class: normal | pubsub | replica
+        self.obuf_soft_since = 0.0
+        self.paused_reading = False
+        self.lib_name = b""
+        self.lib_ver = b""
+        self.user = "default"
+
+    # -- asyncio.Protocol ------------------------------------------------------
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        server = self.server
+        sock = transport.get_extra_info("socket")
+        peer = transport.get_extra_info("peername")
+        local = transport.get_extra_info("sockname")
+        self.addr = _fmt_addr(peer)
+        self.laddr = _fmt_addr(local)
+        if sock is not None:
+            self.fd = sock.fileno()
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                try:
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    ka = server.config["tcp-keepalive"]
+                    if ka > 0:
+                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+                        if hasattr(socket, "TCP_KEEPIDLE"):
+                            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, ka)
+                            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, max(ka // 3, 1))
+                            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
+                except OSError:
+                    pass
+        server.client_connected(self)
+
+    def connection_lost(self, exc) -> None:
+        self.server.client_disconnected(self)
+
+    def data_received(self, data: bytes) -> None:
+        server = self.server
+        reqs = []
+        perr = None
+        try:
+            self.parser.feed(data, reqs)
+        except ProtocolError as e:
+            perr = e
+        server.stat_net_input_bytes += len(data)
+        self.last_interaction = server.mono
+        self.out = out = []
+        self.batching = True
+        try:
+            if self.queued or self.blocked is not None:
+                self.queued.extend(reqs)
+            else:
+                process = server.process
+                for i, argv in enumerate(reqs):
+                    if argv is None:
+                        continue
+                    process(self, argv)
+                    if self.blocked is not None or self.closing or server.paused_for(self):
+                        rest = reqs[i + 1:]
+                        if rest:
+                            self.queued.extend(rest)
+                        break
+            if perr is not None and not self.closing:
+                server.protocol_error(self, perr)
+        finally:
+            self.batching = False
+            self.out = None
+            if out:
+                self._flush(out)
+        if self.queued and not self.paused_reading:
+            self.paused_reading = True
+            self.transport.pause_reading()
+        if self.closing:
+            self.transport.close()
+        elif not self.queued and self.parser.buffered() > server.query_buffer_limit:
+            server.log.warning("Closing client that reached max query buffer length: %s", self.describe())
+            self.transport.close()
+
+    # -- output ----------------------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        """Send a reply; inside a read batch it is joined with the others."""
+        if self.reply_mode != REPLY_ON:
+            if self.reply_mode == REPLY_SKIP_NEXT:
+                self.reply_mode = REPLY_ON
+            return
+        if self.batching:
+            self.out.append(data)
+        elif self.transport is not None and not self.transport.is_closing():
+            self.server.stat_net_output_bytes += len(data)
+            self.transport.write(data)
+            if self.kind != "normal" or self.server.obuf_limit_normal:
+                self.server.check_output_limits(self)
+
+    def push(self, data: bytes) -> None:
+        """Out-of-band data (pub/sub messages): ignores CLIENT REPLY OFF? No:
+        Redis's addReplyPushLen honours reply flags too, so use write."""
+        self.write(data)
+
+    def _flush(self, out: list) -> None:
+        data = out[0] if len(out) == 1 else b"".join(out)
+        self.server.stat_net_output_bytes += len(data)
+        if not self.transport.is_closing():
+            self.transport.write(data)
+            if self.kind != "normal" or self.server.obuf_limit_normal:
+                self.server.check_output_limits(self)
+
+    def close_after_reply(self) -> None:
+        self.closing = True
+
+    def resume(self) -> None:
+        """Run requests queued while blocked/paused, then read again."""
+        server = self.server
+        self.out = out = []
+        self.batching = True
+        try:
+            q = self.queued
+            while q and self.blocked is None and not self.closing and not server.paused_for(self):
+                argv = q.popleft()
+                if argv is not None:
+                    server.process(self, argv)
+        finally:
+            self.batching = False
+            self.out = None
+            if out:
+                self._flush(out)
+        if self.closing:
+            self.transport.close()
+        elif not self.queued and self.blocked is None and self.paused_reading:
+            self.paused_reading = False
+            self.transport.resume_reading()
+
+    def output_size(self) -> int:
+        t = self.transport
+        return t.get_write_buffer_size() if t is not None else 0
+
+    def describe(self) -> str:
+        return self.server.client_info(self)
+
+    def set_protocol(self, ver: int) -> None:
+        self.resp_ver = ver
+        self.r = resp.RESP3 if ver == 3 else resp.RESP2
+
+
+def _fmt_addr(a) -> str:
+    if not a:
+        return "?:0"
+    if isinstance(a, str):
+        return a  # unix socket path
+    host, port = a[0], a[1]
+    return f"{host}:{port}"

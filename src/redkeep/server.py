@@ -1,0 +1,482 @@
+"""The Server: owns the databases, clients, command table and the cron.
+
+Mirrors Redis's ``server.c``.  One event loop owns all of this state; nothing
+locks.  ``cron`` runs ``hz`` times a second: active expiry, client and
+blocking timeouts, instantaneous stats, and the hooks of persistence and
+replication (``cron_hooks``).
+
+``propagate(dbid, argv)`` is the single point where writes leave the process:
+every listener (AOF, replication backlog, test hooks) registers in
+``propagate_listeners`` and receives the already-deterministic argv.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import resource
+import signal
+import socket
+import sys
+import time
+from collections import deque
+
+from . import __version__
+from .commands import load_all
+from .commands.table import CommandTable
+from .dispatch import Blocked, Dispatcher
+from .keyspace import Database
+from .logsetup import setup_logging
+from .networking import Client
+from .resp import bulk_array, error
+
+log = logging.getLogger("redkeep")
+
+
+class Server(Dispatcher):
+    def __init__(self, config):
+        load_all()
+        self.config = config
+        self.log = log
+        self.commands = CommandTable()
+        for old, new in config.renames:
+            self.commands.rename(old, new)
+        self.pid = os.getpid()
+        self.run_id = os.urandom(20).hex()
+        self.dbs = [Database(self, i) for i in range(config["databases"])]
+        self.clients: dict[int, Client] = {}
+        self._next_client_id = 0
+        self.dirty = 0
+        self.loop = None
+        self.listeners = []
+        self.start_time = time.time()
+        self.start_mono = time.monotonic()
+        self.mono = self.start_mono
+        self.propagate_listeners = []
+        self.cron_hooks = []
+        self.shutdown_hooks = []
+        self.ready_keys = []
+        self.monitors = []
+        self.pubsub_channels: dict[bytes, dict] = {}
+        self.pubsub_patterns: dict[bytes, dict] = {}
+        self.slowlog = deque()
+        self.slowlog_next_id = 0
+        self.errorstats: dict[str, int] = {}
+        self.write_error = None  # MISCONF text while persistence is failing
+        self.replica_of = None  # (host, port) when a replica
+        self.master_link_up = False
+        self.loading = False
+        self.checks_needed = False
+        self.pause_end = 0.0
+        self.pause_kind = None  # None | 'write' | 'all'
+        self.shutdown_asked = None
+        self.lastsave = int(time.time())
+        self.stat_reset()
+        self.apply_config()
+
+    # -- config-derived fast fields -----------------------------------------------
+
+    def apply_config(self) -> None:
+        cfg = self.config
+        self.requirepass = cfg["requirepass"]
+        self.proto_max_bulk_len = cfg["proto-max-bulk-len"]
+        self.query_buffer_limit = cfg["client-query-buffer-limit"]
+        self.slowlog_threshold_ns = cfg["slowlog-log-slower-than"] * 1000
+        self.obuf_limit_normal = False
+        self.refresh_checks()
+        for name in ("requirepass", "proto-max-bulk-len", "client-query-buffer-limit",
+                     "slowlog-log-slower-than", "replica-read-only"):
+            cfg.hooks.setdefault(name, lambda old, new: self.apply_config())
+
+    def refresh_checks(self) -> None:
+        """Turn on the slow-path checks of dispatch only while one can fire."""
+        self.checks_needed = bool(
+            self.write_error is not None
+            or self.replica_of is not None
+            or self.loading
+            or self.pubsub_channels or self.pubsub_patterns
+        )
+
+    def stat_reset(self) -> None:
+        self.stat_numcommands = 0
+        self.stat_numconnections = 0
+        self.stat_rejected_conn = 0
+        self.stat_expiredkeys = 0
+        self.stat_evictedkeys = 0
+        self.stat_keyspace_hits = 0
+        self.stat_keyspace_misses = 0
+        self.stat_net_input_bytes = 0
+        self.stat_net_output_bytes = 0
+        self.stat_total_error_replies = 0
+        self.stat_unexpected_error_replies = 0
+        self.stat_expired_stale_perc = 0.0
+        self.stat_io_reads = 0
+        self.errorstats = {}
+        self.ops_samples = deque(maxlen=16)
+        self.last_ops_sample = (time.monotonic(), 0, 0, 0)
+
+    # -- clock ---------------------------------------------------------------------
+
+    @staticmethod
+    def clock_ms() -> int:
+        return time.time_ns() // 1_000_000
+
+    def may_expire(self) -> bool:
+        """A replica never deletes expired keys itself: it waits for the
+        primary's DEL, so both hold the same keys (Redis's expireIfNeeded)."""
+        return self.replica_of is None
+
+    def expire_key(self, db, key: bytes) -> None:
+        db.delete(key)
+        self.stat_expiredkeys += 1
+        self.dirty += 1
+        cmd = b"UNLINK" if self.config["lazyfree-lazy-expire"] else b"DEL"
+        self.propagate(db.id, [cmd, key])
+
+    # -- propagation -----------------------------------------------------------------
+
+    def propagate(self, dbid: int, argv: list) -> None:
+        for fn in self.propagate_listeners:
+            fn(dbid, argv)
+
+    # -- clients ---------------------------------------------------------------------
+
+    def next_client_id(self) -> int:
+        self._next_client_id += 1
+        return self._next_client_id
+
+    def client_connected(self, c: Client) -> None:
+        self.stat_numconnections += 1
+        if len(self.clients) >= self.config["maxclients"]:
+            self.stat_rejected_conn += 1
+            c.transport.write(b"-ERR max number of clients reached\r\n")
+            c.transport.close()
+            c.closing = True
+            return
+        if self.protected_mode_denies(c):
+            c.transport.write(error(PROTECTED_MODE_DENIED))
+            c.transport.close()
+            c.closing = True
+            return
+        self.clients[c.id] = c
+
+    def protected_mode_denies(self, c: Client) -> bool:
+        cfg = self.config
+        if not cfg["protected-mode"] or self.requirepass:
+            return False
+        if cfg["bind"] != ["127.0.0.1", "-::1"] and "bind" in cfg.seen:
+            return False
+        host = c.addr.rsplit(":", 1)[0]
+        return not (host.startswith("127.") or host in ("::1", "localhost") or c.fd >= 0 and "/" in c.addr)
+
+    def client_disconnected(self, c: Client) -> None:
+        self.clients.pop(c.id, None)
+        if c.blocked is not None:
+            self.unblock(c, None)
+        for hook in self.disconnect_hooks:
+            hook(c)
+        if c.watched:
+            from .commands.t_multi import unwatch_all
+            unwatch_all(c)
+        if c in self.monitors:
+            self.monitors.remove(c)
+
+    disconnect_hooks: list = []
+
+    def client_info(self, c: Client) -> str:
+        from .commands.t_client import client_info_line
+        return client_info_line(self, c)
+
+    def protocol_error(self, c: Client, e) -> None:
+        text = "ERR Protocol error: %s" % e
+        self.count_error(text)
+        c.write(error(text))
+        self.log.verbose("Protocol error (%s) from client: %s", e, self.client_info(c))
+        c.close_after_reply()
+
+    def check_output_limits(self, c: Client) -> None:
+        """client-output-buffer-limit <class> <hard> <soft> <soft-seconds>."""
+        limits = self.config.get("client-output-buffer-limit")
+        if not limits:
+            return
+        hard, soft, secs = limits.get(c.kind, (0, 0, 0))
+        size = c.output_size()
+        over = False
+        if hard and size >= hard:
+            over = True
+        elif soft and size >= soft:
+            now = time.monotonic()
+            if not c.obuf_soft_since:
+                c.obuf_soft_since = now
+            elif now - c.obuf_soft_since >= secs:
+                over = True
+        else:
+            c.obuf_soft_since = 0.0
+        if over:
+            self.log.warning("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.",
+                             self.client_info(c))
+            c.transport.abort()
+
+    # -- pause ---------------------------------------------------------------------
+
+    def paused_for(self, c: Client) -> bool:
+        """CLIENT PAUSE holds this client's next command (checked per request)."""
+        if self.pause_kind is None or c.is_master or c.is_replica:
+            return False
+        if time.monotonic() >= self.pause_end:
+            self.unpause()
+            return False
+        if self.pause_kind == "all":
+            return True
+        # WRITE pause: hold only if the next queued command may write.
+        q = c.queued
+        if not q:
+            return False
+        nxt = q[0]
+        if nxt is None:
+            return False
+        cmd = self.commands.get(nxt[0])
+        return cmd is not None and (cmd.write or cmd.may_replicate)
+
+    def unpause(self) -> None:
+        self.pause_kind = None
+        for c in list(self.clients.values()):
+            if c.queued and c.blocked is None:
+                c.resume()
+
+    # -- blocking ------------------------------------------------------------------
+
+    def block(self, c: Client, db, keys, timeout_s: float, retry, timeout_reply, cmd=None, argv=None, kind="list"):
+        deadline = time.monotonic() + timeout_s if timeout_s > 0 else 0.0
+        c.blocked = Blocked(db, keys, deadline, retry, timeout_reply, cmd, argv, kind)
+        for k in keys:
+            db.blocking.setdefault(k, deque()).append(c)
+        return None
+
+    def unblock(self, c: Client, reply) -> None:
+        b = c.blocked
+        if b is None:
+            return
+        c.blocked = None
+        for k in b.keys:
+            q = b.db.blocking.get(k)
+            if q is not None:
+                try:
+                    q.remove(c)
+                except ValueError:
+                    pass
+                if not q:
+                    del b.db.blocking[k]
+        if reply is not None:
+            c.write(reply)
+        if c.transport is not None and not c.transport.is_closing() and c.queued:
+            self.loop.call_soon(c.resume)
+        elif c.paused_reading and c.transport is not None:
+            c.paused_reading = False
+            c.transport.resume_reading()
+
+    def handle_ready_keys(self) -> None:
+        """Serve clients blocked on keys that received data, FIFO per key
+        (Redis's handleClientsBlockedOnKeys)."""
+        while self.ready_keys:
+            ready, self.ready_keys = self.ready_keys, []
+            seen = set()
+            for db, key in ready:
+                if (db.id, key) in seen:
+                    continue
+                seen.add((db.id, key))
+                q = db.blocking.get(key)
+                if not q:
+                    continue
+                for c in list(q):
+                    if c.blocked is None or key not in db.data:
+                        if key not in db.data:
+                            break
+                        continue
+                    b = c.blocked
+                    dirty = self.dirty
+                    c.prop = None
+                    reply = b.retry(c, key)
+                    if reply is None:
+                        continue
+                    if self.dirty != dirty and c.prop:
+                        for pargv in c.prop:
+                            self.propagate(b.db.id, pargv)
+                    if b.cmd is not None:
+                        b.cmd.calls += 1
+                    self.unblock(c, reply)
+
+    def check_block_timeouts(self, now: float) -> None:
+        for c in list(self.clients.values()):
+            b = c.blocked
+            if b is not None and b.deadline and now >= b.deadline:
+                self.unblock(c, b.timeout_reply(c) if callable(b.timeout_reply) else b.timeout_reply)
+
+    # -- slowlog / monitor ------------------------------------------------------------
+
+    def slowlog_push(self, c: Client, argv, usec: int) -> None:
+        maxlen = self.config["slowlog-max-len"]
+        if maxlen <= 0:
+            return
+        args = []
+        extra = 0
+        if len(argv) > 32:
+            extra = len(argv) - 31
+            argv = argv[:31]
+        for a in argv:
+            if len(a) > 128:
+                a = a[:128] + b"... (%d more bytes)" % (len(a) - 128)
+            args.append(a)
+        if extra:
+            args.append(b"... (%d more arguments)" % extra)
+        entry = (self.slowlog_next_id, int(time.time()), usec, args, c.addr.encode(), c.name)
+        self.slowlog_next_id += 1
+        self.slowlog.appendleft(entry)
+        while len(self.slowlog) > maxlen:
+            self.slowlog.pop()
+
+    def feed_monitors(self, c: Client, argv) -> None:
+        from .commands.t_server import monitor_line
+        line = monitor_line(self, c, argv)
+        for m in list(self.monitors):
+            m.write(line)
+
+    # -- cron ----------------------------------------------------------------------------
+
+    def cron(self) -> None:
+        now = time.monotonic()
+        self.mono = now
+        hz = self.config["hz"]
+        budget = int(1e9 / hz * 0.25)  # ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC
+        deadline = time.perf_counter_ns() + budget
+        if self.replica_of is None:
+            ms = self.clock_ms()
+            for db in self.dbs:
+                if db.heap:
+                    db.active_expire(ms, deadline)
+        self.check_block_timeouts(now)
+        timeout = self.config["timeout"]
+        if timeout:
+            for c in list(self.clients.values()):
+                if (now - c.last_interaction > timeout and c.blocked is None and not c.is_master
+                        and not c.is_replica and not c.channels and not c.patterns):
+                    self.log.verbose("Closing idle client")
+                    c.transport.close()
+        if self.pause_kind is not None and now >= self.pause_end:
+            self.unpause()
+        self.sample_ops(now)
+        for hook in self.cron_hooks:
+            try:
+                hook(now)
+            except Exception:
+                self.log.exception("cron hook failed")
+        if self.shutdown_asked is not None:
+            sig, self.shutdown_asked = self.shutdown_asked, None
+            self.log.warning("Received %s scheduling shutdown...", sig)
+            if self.prepare_shutdown(False, False):
+                self.finish_shutdown()
+
+    def sample_ops(self, now: float) -> None:
+        t, cmds, nin, nout = self.last_ops_sample
+        if now - t >= 0.1:
+            total = sum(c.calls for c in self.commands.all_commands())
+            self.ops_samples.append(((total - cmds) / (now - t), (self.stat_net_input_bytes - nin) / (now - t),
+                                     (self.stat_net_output_bytes - nout) / (now - t)))
+            self.last_ops_sample = (now, total, self.stat_net_input_bytes, self.stat_net_output_bytes)
+
+    async def _cron_loop(self) -> None:
+        while True:
+            await asyncio.sleep(1 / self.config["hz"])
+            try:
+                self.cron()
+            except Exception:
+                self.log.exception("cron failed")
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        cfg = self.config
+        port = cfg["port"]
+        if port:
+            for addr in cfg["bind"]:
+                optional = addr.startswith("-")
+                host = addr[1:] if optional else addr
+                try:
+                    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+                    srv = await self.loop.create_server(lambda: Client(self), host=host, port=port,
+                                                        family=fam, backlog=cfg["tcp-backlog"],
+                                                        reuse_address=True)
+                    self.listeners.append(srv)
+                except OSError as e:
+                    if optional and e.errno in (97, 99, 22):  # no IPv6 / address unavailable
+                        continue
+                    self.log.warning("Warning: Could not create server TCP listening socket %s:%d: %s",
+                                     host, port, e.strerror or e)
+                    raise SystemExit(1)
+            if not self.listeners:
+                self.log.warning("Failed listening on port %d (tcp), aborting.", port)
+                raise SystemExit(1)
+        unixsocket = cfg.get("unixsocket")
+        if unixsocket:
+            srv = await self.loop.create_unix_server(lambda: Client(self), path=unixsocket)
+            self.listeners.append(srv)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            self.loop.add_signal_handler(sig, self._on_signal, sig)
+        self.cron_task = self.loop.create_task(self._cron_loop())
+
+    def _on_signal(self, sig) -> None:
+        name = "SIGTERM" if sig == signal.SIGTERM else "SIGINT"
+        if self.shutdown_asked is not None or getattr(self, "_shutting", False):
+            self.log.warning("You insist... exiting now.")
+            os._exit(1)
+        self.shutdown_asked = name
+        self.loop.call_soon(self.cron)
+
+    def prepare_shutdown(self, nosave: bool, save: bool) -> bool:
+        """Run shutdown hooks (final save, AOF flush); False aborts shutdown."""
+        self._shutting = True
+        self.log.warning("User requested shutdown...")
+        for hook in self.shutdown_hooks:
+            if not hook(nosave, save):
+                self._shutting = False
+                return False
+        return True
+
+    def finish_shutdown(self) -> None:
+        pidfile = self.config["pidfile"]
+        if pidfile:
+            try:
+                os.unlink(pidfile)
+            except OSError:
+                pass
+        self.log.warning("%s is now ready to exit, bye bye...", "Redis")
+        for c in list(self.clients.values()):
+            if c.transport is not None:
+                c.transport.close()
+        for srv in self.listeners:
+            srv.close()
+        self.loop.stop()
+
+    def rss(self) -> int:
+        try:
+            with open("/proc/self/statm") as f:
+                return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except OSError:
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+PROTECTED_MODE_DENIED = (
+    "DENIED Redis is running in protected mode because protected mode is enabled and no password is set "
+    "for the default user. In this mode connections are only accepted from the loopback interface. If you "
+    "want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just "
+    "disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by "
+    "connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly "
+    "accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively "
+    "you can just disable the protected mode by editing the Redis configuration file, and setting the protected "
+    "mode option to 'no', and then restarting the server. 3) If you started the server manually just for "
+    "testing, restart it with the '--protected-mode no' option. 4) Setup a bind address or an authentication "
+    "password. NOTE: You only need to do one of the above things in order for the server to start accepting "
+    "connections from the outside."
+)
