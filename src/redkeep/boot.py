@@ -79,6 +79,10 @@ def run_server(config) -> None:
         raise
     log.notice("Running mode=standalone, port=%d.", config["port"])
     log.warning("Server initialized")
+    from .persistence.rdb import RdbPersistence
+    rdb = RdbPersistence(server)
+    if not config.get("appendonly"):
+        loop.run_until_complete(rdb.load_at_startup())
     for hook in startup_hooks:
         hook(server)
     log.notice("Ready to accept connections")

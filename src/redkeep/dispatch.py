@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 
 from .errors import CommandError
-from .resp import QUEUED, error
+from .resp import QUEUED, arg_text, error
 
 _perf = time.perf_counter_ns
 
@@ -46,13 +46,17 @@ class Blocked:
 
 
 def unknown_command_error(argv) -> str:
-    args = ""
+    """Redis's text: each argument as "'%.*s' " until 128 bytes are used."""
+    args = b""
     for a in argv[1:]:
         if len(args) >= 128:
             break
-        args += "'%s' " % a[: 128 - len(args)].decode("utf-8", "replace")
+        nul = a.find(b"\x00")
+        if nul >= 0:
+            a = a[:nul]
+        args += b"'" + a[: 128 - len(args)] + b"' "
     return "ERR unknown command '%s', with args beginning with: %s" % (
-        argv[0][:128].decode("utf-8", "replace"), args)
+        arg_text(argv[0], 128), args.decode("utf-8", "surrogateescape"))
 
 
 class Dispatcher:
@@ -76,7 +80,7 @@ class Dispatcher:
                     cmd = sub
                 elif cmd.handler is None:
                     return self._reject(c, cmd, "ERR unknown subcommand '%s'. Try %s HELP." % (
-                        argv[1][:128].decode("utf-8", "replace"), cmd.name.upper()))
+                        arg_text(argv[1], 128), cmd.name.upper()))
         arity = cmd.arity
         n = len(argv)
         if (arity > 0 and n != arity) or n < -arity:
@@ -103,7 +107,7 @@ class Dispatcher:
             return self.write_error
         if self.replica_of is not None and self.config["replica-read-only"] and is_write and not c.is_master:
             return "READONLY You can't write against a read only replica."
-        if c.resp_ver == 2 and (c.channels or c.patterns) and cmd.name not in PUBSUB_ALLOWED:
+        if c.resp_ver == 2 and (c.channels or c.patterns or c.shard_channels) and cmd.name not in PUBSUB_ALLOWED:
             return ("ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
                     "are allowed in this context" % cmd.fullname)
         if (self.replica_of is not None and not self.master_link_up and not self.config["replica-serve-stale-data"]
@@ -118,6 +122,10 @@ class Dispatcher:
             cmd.rejected_calls += 1
         if c.multi is not None:
             c.multi_error = True
+            if cmd is not None and cmd.name == "exec":
+                # A refused EXEC ends the transaction (execCommandAbort).
+                from .commands.t_multi import exec_abort_text
+                text = exec_abort_text(c, text)
         self.count_error(text)
         c.write(error(text))
 
@@ -130,6 +138,10 @@ class Dispatcher:
         """Run one command (also used by EXEC for each queued command)."""
         dirty = self.dirty
         c.prop = None
+        if self.snapshot is not None and cmd.write:
+            # Copy-on-write for the snapshot in progress: hand the old
+            # values of the keys this command may change to it first.
+            self.snapshot.preserve_command(c.db, cmd, argv)
         t0 = _perf()
         try:
             reply = cmd.handler(c, argv)
@@ -159,7 +171,7 @@ class Dispatcher:
             # a handler may force propagation without a change (rare)
             for pargv in c.prop:
                 self.propagate(c.db.id, pargv)
-        if self.monitors and not cmd.skip_monitor:
+        if self.monitors and not (cmd.skip_monitor or cmd.admin):  # admin commands are never shown
             self.feed_monitors(c, argv)
         if reply is not None:
             c.write(reply)

@@ -24,7 +24,7 @@ class CommandError(Exception):
         return self.text.split(" ", 1)[0]
 
     def reply(self) -> bytes:
-        return b"-" + self.text.encode() + b"\r\n"
+        return b"-" + self.text.encode("utf-8", "surrogateescape") + b"\r\n"
 
 
 class ProtocolError(Exception):

@@ -90,7 +90,8 @@ def now_ms() -> int:
 
 
 class Database:
-    __slots__ = ("id", "server", "data", "expires", "heap", "watched", "blocking", "avg_ttl", "scan_slots", "scan_pos", "scan_free")
+    __slots__ = ("id", "server", "data", "expires", "heap", "watched", "blocking", "avg_ttl", "scan_slots", "scan_pos",
+                 "scan_free", "snap")
 
     def __init__(self, server, dbid: int):
         self.id = dbid
@@ -105,6 +106,9 @@ class Database:
         self.scan_slots = None
         self.scan_pos = None
         self.scan_free = None
+        # The snapshot in progress (persistence/snapshot.py): every change to
+        # a key first hands the key's old value to it.
+        self.snap = None
 
     # -- lookups -----------------------------------------------------------
 
@@ -139,6 +143,8 @@ class Database:
 
     def set(self, key: bytes, value, keepttl: bool = False) -> None:
         """Redis's setKey: store ``value`` and drop any TTL unless keepttl."""
+        if self.snap is not None:
+            self.snap.preserve(self, key)
         data = self.data
         if key not in data:
             data[key] = value
@@ -153,6 +159,8 @@ class Database:
 
     def add(self, key: bytes, value) -> None:
         """Redis's dbAdd: the key must not exist."""
+        if self.snap is not None:
+            self.snap.preserve(self, key)
         self.data[key] = value
         if self.scan_slots is not None:
             self._slot_add(key)
@@ -160,6 +168,8 @@ class Database:
             self.touch(key)
 
     def delete(self, key: bytes) -> bool:
+        if self.snap is not None:
+            self.snap.preserve(self, key)
         if self.data.pop(key, _MISSING) is _MISSING:
             return False
         if self.expires:
@@ -171,6 +181,8 @@ class Database:
         return True
 
     def set_expire(self, key: bytes, when_ms: int) -> None:
+        if self.snap is not None:
+            self.snap.preserve(self, key)
         self.expires[key] = when_ms
         heapq.heappush(self.heap, (when_ms, key))
         if len(self.heap) > 64 and len(self.heap) > 3 * len(self.expires):
@@ -181,6 +193,8 @@ class Database:
         return self.expires.get(key, -1)
 
     def remove_expire(self, key: bytes) -> bool:
+        if self.snap is not None:
+            self.snap.preserve(self, key)
         return self.expires.pop(key, None) is not None
 
     def touch(self, key: bytes) -> None:
@@ -261,6 +275,19 @@ class Database:
             self.scan_pos = {k: i for i, k in enumerate(self.scan_slots)}
             self.scan_free = []
         return self.scan_slots
+
+    # -- SWAPDB ----------------------------------------------------------------
+
+    _CONTENT = ("data", "expires", "heap", "avg_ttl", "scan_slots", "scan_pos", "scan_free")
+
+    def swap_content(self, other: "Database") -> None:
+        """Exchange the keys (and their expiry/SCAN state) with ``other``;
+        watchers and blocked clients stay with their db index, as in Redis's
+        dbSwapDatabases.  The caller handles WATCH and wake-ups."""
+        for name in self._CONTENT:
+            mine = getattr(self, name)
+            setattr(self, name, getattr(other, name))
+            setattr(other, name, mine)
 
 
 _MISSING = object()

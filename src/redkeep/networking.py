@@ -31,7 +31,7 @@ REPLY_ON, REPLY_OFF, REPLY_SKIP_NEXT, REPLY_SKIP = 0, 1, 2, 3
 class Client(asyncio.Protocol):
     __slots__ = (
         "server", "id", "transport", "parser", "db", "r", "name", "authenticated",
-        "multi", "multi_error", "watched", "dirty_cas", "channels", "patterns",
+        "multi", "multi_error", "watched", "dirty_cas", "channels", "patterns", "shard_channels",
         "blocked", "queued", "closing", "ctime", "last_interaction", "last_cmd",
         "addr", "laddr", "fd", "out", "batching", "reply_mode", "is_master", "is_replica",
         "monitor", "prop", "in_exec", "no_evict", "kind", "obuf_soft_since", "paused_reading",
@@ -54,7 +54,8 @@ class Client(asyncio.Protocol):
         self.watched = []  # (db, key)
         self.dirty_cas = False
         self.channels = set()
-        self.patterns = set()
+        self.patterns = {}  # dict as an ordered set: PUNSUBSCRIBE answers in subscription order
+        self.shard_channels = set()
         self.blocked = None  # dispatch.Blocked while blocked
         self.queued = deque()  # requests waiting while blocked/paused
         self.closing = False
@@ -129,8 +130,11 @@ class Client(asyncio.Protocol):
                 for i, argv in enumerate(reqs):
                     if argv is None:
                         continue
+                    if server.pause_kind is not None and server.paused_for(self, argv):
+                        self.queued.extend(reqs[i:])
+                        break
                     process(self, argv)
-                    if self.blocked is not None or self.closing or server.paused_for(self):
+                    if self.blocked is not None or self.closing:
                         rest = reqs[i + 1:]
                         if rest:
                             self.queued.extend(rest)
@@ -190,7 +194,8 @@ class Client(asyncio.Protocol):
         self.batching = True
         try:
             q = self.queued
-            while q and self.blocked is None and not self.closing and not server.paused_for(self):
+            while q and self.blocked is None and not self.closing and not (
+                    server.pause_kind is not None and server.paused_for(self, q[0])):
                 argv = q.popleft()
                 if argv is not None:
                     server.process(self, argv)

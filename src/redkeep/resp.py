@@ -92,8 +92,24 @@ def simple(s: str | bytes) -> bytes:
 
 
 def error(text: str) -> bytes:
-    """``text`` carries its code: error('ERR syntax error')."""
-    return b"-" + text.encode() + CRLF
+    """``text`` carries its code: error('ERR syntax error').  CR/LF become
+    spaces (they would break the reply's framing), as in Redis's
+    addReplyErrorLength; user bytes carried in ``text`` as surrogate escapes
+    (see ``arg_text``) go out unchanged."""
+    if "\r" in text or "\n" in text:
+        text = text.replace("\r", " ").replace("\n", " ")
+    return b"-" + text.encode("utf-8", "surrogateescape") + CRLF
+
+
+def arg_text(b: bytes, limit: int | None = None) -> str:
+    """A client argument for an error text, as C's "%s" prints it: cut at
+    the first NUL (and at ``limit`` bytes), bytes kept exactly."""
+    nul = b.find(b"\x00")
+    if nul >= 0:
+        b = b[:nul]
+    if limit is not None:
+        b = b[:limit]
+    return b.decode("utf-8", "surrogateescape")
 
 
 def format_double(x: float) -> bytes:

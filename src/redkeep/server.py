@@ -60,9 +60,13 @@ class Server(Dispatcher):
         self.monitors = []
         self.pubsub_channels: dict[bytes, dict] = {}
         self.pubsub_patterns: dict[bytes, dict] = {}
+        self.pubsub_shard_channels: dict[bytes, dict] = {}
+        self.also_propagate = None  # a list while EXEC collects its effects (t_multi)
         self.slowlog = deque()
         self.slowlog_next_id = 0
         self.errorstats: dict[str, int] = {}
+        self.snapshot = None  # the fork-less snapshot in progress (persistence/snapshot.py)
+        self.dirty_at_last_save = 0
         self.write_error = None  # MISCONF text while persistence is failing
         self.replica_of = None  # (host, port) when a replica
         self.master_link_up = False
@@ -72,6 +76,9 @@ class Server(Dispatcher):
         self.pause_kind = None  # None | 'write' | 'all'
         self.shutdown_asked = None
         self.lastsave = int(time.time())
+        self.replid = os.urandom(20).hex()  # replication id (INFO, PSYNC)
+        self.replid2 = "0" * 40
+        self.active_expire_enabled = True  # DEBUG SET-ACTIVE-EXPIRE
         self.stat_reset()
         self.apply_config()
 
@@ -95,7 +102,7 @@ class Server(Dispatcher):
             self.write_error is not None
             or self.replica_of is not None
             or self.loading
-            or self.pubsub_channels or self.pubsub_patterns
+            or self.pubsub_channels or self.pubsub_patterns or self.pubsub_shard_channels
         )
 
     def stat_reset(self) -> None:
@@ -130,13 +137,18 @@ class Server(Dispatcher):
     def expire_key(self, db, key: bytes) -> None:
         db.delete(key)
         self.stat_expiredkeys += 1
-        self.dirty += 1
+        # No dirty++ (as deleteExpiredKeyAndPropagate): the DEL below is the
+        # whole effect, and a read that expires a key must not be propagated.
         cmd = b"UNLINK" if self.config["lazyfree-lazy-expire"] else b"DEL"
         self.propagate(db.id, [cmd, key])
 
     # -- propagation -----------------------------------------------------------------
 
     def propagate(self, dbid: int, argv: list) -> None:
+        pending = self.also_propagate
+        if pending is not None:
+            pending.append((dbid, argv))
+            return
         for fn in self.propagate_listeners:
             fn(dbid, argv)
 
@@ -168,7 +180,7 @@ class Server(Dispatcher):
         if cfg["bind"] != ["127.0.0.1", "-::1"] and "bind" in cfg.seen:
             return False
         host = c.addr.rsplit(":", 1)[0]
-        return not (host.startswith("127.") or host in ("::1", "localhost") or c.fd >= 0 and "/" in c.addr)
+        return not (host.startswith("127.") or host in ("::1", "localhost") or c.laddr.startswith("/"))
 
     def client_disconnected(self, c: Client) -> None:
         self.clients.pop(c.id, None)
@@ -220,30 +232,39 @@ class Server(Dispatcher):
 
     # -- pause ---------------------------------------------------------------------
 
-    def paused_for(self, c: Client) -> bool:
-        """CLIENT PAUSE holds this client's next command (checked per request)."""
-        if self.pause_kind is None or c.is_master or c.is_replica:
+    def paused_for(self, c: Client, argv) -> bool:
+        """CLIENT PAUSE holds ``argv``, this client's next request, until the
+        pause ends.  Callers test ``pause_kind is not None`` first (fast path).
+        Like Redis, a WRITE pause holds commands that may write or replicate,
+        and EXEC of a transaction holding one; an ALL pause holds everything."""
+        if self.pause_kind is None or argv is None or c.is_master or c.is_replica:
             return False
         if time.monotonic() >= self.pause_end:
             self.unpause()
             return False
         if self.pause_kind == "all":
             return True
-        # WRITE pause: hold only if the next queued command may write.
-        q = c.queued
-        if not q:
+        cmd = self.commands.get(argv[0])
+        if cmd is None:
             return False
-        nxt = q[0]
-        if nxt is None:
-            return False
-        cmd = self.commands.get(nxt[0])
-        return cmd is not None and (cmd.write or cmd.may_replicate)
+        if cmd.subcommands is not None and len(argv) > 1:
+            cmd = cmd.subcommands.get(argv[1].lower(), cmd)
+        if cmd.write or cmd.may_replicate:
+            return True
+        return cmd.name == "exec" and bool(c.multi) and any(q[0].write or q[0].may_replicate for q in c.multi)
 
     def unpause(self) -> None:
+        """End the pause; held clients resume from the event loop (never from
+        inside another client's command, which would interleave replies)."""
         self.pause_kind = None
         for c in list(self.clients.values()):
             if c.queued and c.blocked is None:
-                c.resume()
+                self.loop.call_soon(self._resume_held, c)
+
+    @staticmethod
+    def _resume_held(c: Client) -> None:
+        if c.transport is not None and not c.transport.is_closing() and c.blocked is None:
+            c.resume()
 
     # -- blocking ------------------------------------------------------------------
 
@@ -295,6 +316,8 @@ class Server(Dispatcher):
                             break
                         continue
                     b = c.blocked
+                    if self.snapshot is not None and b.cmd is not None and b.argv is not None:
+                        self.snapshot.preserve_command(b.db, b.cmd, b.argv)
                     dirty = self.dirty
                     c.prop = None
                     reply = b.retry(c, key)
@@ -350,7 +373,7 @@ class Server(Dispatcher):
         hz = self.config["hz"]
         budget = int(1e9 / hz * 0.25)  # ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC
         deadline = time.perf_counter_ns() + budget
-        if self.replica_of is None:
+        if self.replica_of is None and self.active_expire_enabled:
             ms = self.clock_ms()
             for db in self.dbs:
                 if db.heap:
@@ -360,7 +383,7 @@ class Server(Dispatcher):
         if timeout:
             for c in list(self.clients.values()):
                 if (now - c.last_interaction > timeout and c.blocked is None and not c.is_master
-                        and not c.is_replica and not c.channels and not c.patterns):
+                        and not c.is_replica and not c.channels and not c.patterns and not c.shard_channels):
                     self.log.verbose("Closing idle client")
                     c.transport.close()
         if self.pause_kind is not None and now >= self.pause_end:
@@ -403,6 +426,7 @@ class Server(Dispatcher):
             for addr in cfg["bind"]:
                 optional = addr.startswith("-")
                 host = addr[1:] if optional else addr
+                host = {"*": "0.0.0.0", "::*": "::"}.get(host, host)  # Redis's wildcard spellings
                 try:
                     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
                     srv = await self.loop.create_server(lambda: Client(self), host=host, port=port,

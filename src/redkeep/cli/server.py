@@ -1,13 +1,15 @@
-"""``redkeep-server [/path/to/redis.conf] [--directive value ...]``
+"""``redkeep-server [/path/to/redis.conf] [options] [-]``
 
-Same command-line forms as redis-server: an optional config file first (``-``
-reads it from stdin), then ``--name args...`` options, each appended to the
-configuration as a line ``name args`` so that it wins over the file.
+The command line of redis-server's main(): an optional config file first
+(any first word not starting with '-'), ``-`` (first or last) reads more
+configuration from stdin, and every ``--name args...`` becomes a line
+``name "arg" ...`` appended after the file and stdin, so that it wins.
+``--save`` with no value means ``save ""``.  The whole text is then parsed
+as one configuration (line numbers in errors count from the file's start).
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 
@@ -20,6 +22,7 @@ USAGE = """Usage: ./redkeep-server [/path/to/redis.conf] [options] [-]
 
 Examples:
        ./redkeep-server (run the server with default conf)
+       echo 'maxmemory 128mb' | ./redkeep-server -
        ./redkeep-server /etc/redis/6379.conf
        ./redkeep-server --port 7777
        ./redkeep-server --port 7777 --replicaof 127.0.0.1 8888
@@ -31,95 +34,117 @@ Sentinel mode:
 """
 
 
-def _quote(arg: str) -> str:
-    """Quote an argv word so that the config parser reads it back as one."""
-    if arg and not any(ch in arg for ch in " \t\r\n\"'\\"):
-        return arg
-    out = '"'
-    for ch in arg:
-        if ch in '"\\':
-            out += "\\" + ch
-        elif ch == "\n":
-            out += "\\n"
-        elif ch == "\r":
-            out += "\\r"
-        elif ch == "\t":
-            out += "\\t"
-        else:
-            out += ch
-    return out + '"'
-
-
-def argv_to_config_text(args: list[str]) -> str:
-    """``--port 6380 --save ""`` -> 'port 6380\\nsave ""\\n' (Redis's main())."""
-    lines = []
-    cur = None
-    for a in args:
-        if a.startswith("--") and len(a) > 2 and not (cur is not None and cur[0] in ("save",) and False):
-            if cur is not None:
-                lines.append(cur)
-            cur = [a[2:]]
-        else:
-            if cur is None:
-                raise SystemExit(f"Invalid option '{a}'")
-            cur.append(a)
-    if cur is not None:
-        lines.append(cur)
-    text = ""
-    for words in lines:
-        name = words[0]
-        vals = words[1:]
-        if name in ("save",) and not vals:
-            vals = [""]
-        text += " ".join([name] + [_quote(v) for v in vals]) + "\n"
-    return text
+def get_absolute_path(filename: str) -> str:
+    """Redis's getAbsolutePath: cwd + name, leading '../' climbing up."""
+    rel = filename.strip(" \r\n\t")
+    if rel.startswith("/"):
+        return rel
+    absp = os.getcwd()
+    if not absp.endswith("/"):
+        absp += "/"
+    while rel.startswith("../"):
+        rel = rel[3:]
+        if len(absp) > 1:
+            absp = absp[: absp[:-1].rfind("/") + 1]
+    return absp + rel
 
 
 def parse_command_line(argv: list[str]):
-    """-> (config_file or None, options text, read_stdin, sentinel)"""
-    if argv and argv[0] in ("-v", "--version"):
-        print(f"Redis server v={REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=redkeep-{__version__}")
-        raise SystemExit(0)
-    if argv and argv[0] in ("-h", "--help"):
-        print(USAGE)
-        raise SystemExit(0)
+    """-> (config_file or None, options text, read_stdin, sentinel).
+
+    ``argv`` excludes the program name."""
+    from ..config import sds_repr
+    from ..resp import split_args
+
+    sentinel = "--sentinel" in argv
     config_file = None
-    rest = argv
-    if rest and not rest[0].startswith("-"):
-        config_file = rest[0]
-        rest = rest[1:]
+    j = 0
+    if argv and not argv[0].startswith("-"):
+        config_file = get_absolute_path(argv[0])
+        j = 1
+    n = len(argv)
+    options = ""
     read_stdin = False
-    if rest and rest[-1] == "-":
-        read_stdin = True
-        rest = rest[:-1]
-    sentinel = False
-    if "--sentinel" in rest:
-        sentinel = True
-        rest = [a for a in rest if a != "--sentinel"]
-    return config_file, argv_to_config_text(rest), read_stdin, sentinel
+    handled_last = True
+    while j < n:
+        a = argv[j]
+        if a == "-" and (j == 0 or j == n - 1):
+            read_stdin = True
+        elif handled_last and a.startswith("--"):
+            if options:
+                options += "\n"
+            options += a[2:] + " "
+            words = split_args(os.fsencode(a))
+            if words is not None and len(words) == 1:
+                # A bare name: its value is the next word(s), unless it is
+                # --save / --sentinel followed by another option or nothing.
+                handled_last = False
+                nxt_is_opt = j != n - 1 and argv[j + 1].startswith("--")
+                low = a.lower()
+                if low == "--save" and nxt_is_opt:
+                    options += '""'
+                    handled_last = True
+                elif low == "--save" and j == n - 1:
+                    options += '""'
+                elif low == "--sentinel" and nxt_is_opt:
+                    handled_last = True
+            else:
+                handled_last = True
+        else:
+            options += sds_repr(a) + " "
+            handled_last = True
+        j += 1
+    return config_file, options, read_stdin, sentinel
+
+
+def _fatal_log(config, text: str) -> None:
+    """serverLog(LL_WARNING) before logging is set up: stdout, or the logfile
+    a previous line configured; role 'C' as Redis prints it this early."""
+    import time
+    t = time.time()
+    stamp = time.strftime("%d %b %Y %H:%M:%S", time.localtime(t)) + ".%03d" % int((t % 1) * 1000)
+    line = "%d:C %s # %s\n" % (os.getpid(), stamp, text)
+    logfile = config.values.get("logfile") if config is not None else ""
+    if logfile:
+        try:
+            with open(logfile, "a", encoding="utf-8", errors="surrogateescape") as f:
+                f.write(line)
+            return
+        except OSError:
+            pass
+    sys.stdout.write(line)
+    sys.stdout.flush()
 
 
 def build_config(argv: list[str]):
     from ..config import Config
     from ..config_table import TABLE
-    from ..confparse import ConfigFileError
+    from ..confparse import ConfigFileError, ConfigOpenError, apply_config_text, read_config_file
 
+    if argv and argv[0] in ("-v", "--version"):
+        print(f"Redis server v={REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=redkeep-{__version__}")
+        raise SystemExit(0)
+    if argv and argv[0] in ("-h", "--help"):
+        sys.stderr.write(USAGE)
+        raise SystemExit(1)
     config_file, options, read_stdin, sentinel = parse_command_line(argv)
     config = Config(TABLE)
+    config.sentinel_mode = sentinel
+    config.config_file = config_file
     try:
-        if config_file:
-            try:
-                config.load_file(config_file)
-            except FileNotFoundError:
-                sys.stderr.write(f"Fatal error, can't open config file '{os.path.abspath(config_file)}': "
-                                 "No such file or directory\n")
-                raise SystemExit(1)
+        text = read_config_file(config_file) if config_file else ""
         if read_stdin:
-            config.load_text(sys.stdin.read(), "(stdin)")
-        if options:
-            config.load_text(options, "(command line)")
+            _fatal_log(config, "Reading config from stdin")
+            text += sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
+        text += "\n" + options
+        apply_config_text(config, text, config_file or "(command line)")
+    except ConfigOpenError as e:
+        _fatal_log(config, e.message())
+        raise SystemExit(1)
     except ConfigFileError as e:
-        sys.stderr.write(e.report())
+        sys.stderr.flush()
+        sys.stderr.buffer.write(e.report().encode("utf-8", "surrogateescape"))
+        sys.stderr.flush()
         raise SystemExit(1)
     return config, sentinel
 

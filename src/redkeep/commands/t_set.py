@@ -1,0 +1,524 @@
+"""Set commands.  Mirrors Redis's t_set.c.
+
+A set is a ``keyspace.RSet`` (a Python ``set`` of bytes).  Redis 7.0 keeps a
+set as an *intset* while every member is a strict int64 decimal string and
+there are at most ``set-max-intset-entries`` of them, else as a hash table,
+and never converts back.  ``RSet.big`` records "left the intset"; it drives
+OBJECT ENCODING and the RDB type, and one visible behaviour: an intset is
+iterated in ascending numeric order, so SMEMBERS / SUNION / SSCAN ... of a
+small all-integer set reply sorted, exactly as Redis does.  Replies built
+from hash-table sets come in Python's set order (Redis's is its dict order;
+neither is specified).
+
+Random picks (SPOP, SRANDMEMBER) index a snapshot tuple of the set: a Python
+set has no O(1) random access, so these cost O(n) on big sets.
+"""
+
+from __future__ import annotations
+
+import random
+
+from ..errors import CommandError, NOT_INT
+from ..keyspace import RSet
+from ..resp import EMPTY_ARRAY, ONE, ZERO, CRLF, array_header, bulk, bulk_array, integer
+from .glob import compile_pattern
+from .table import command
+from .util import INT64_MAX, is_strict_int, parse_int, syntax_error, wrongtype
+
+_INTSET_HARD_MAX = 1 << 30  # Redis caps set-max-intset-entries there (intset internals)
+_EMPTY_SCAN = b"*2\r\n$1\r\n0\r\n*0\r\n"
+_OUT_OF_RANGE_POSITIVE = "ERR value is out of range, must be positive"
+
+
+def range_long(b: bytes, lo: int, hi: int, msg: str | None = None) -> int:
+    """getRangeLongFromObjectOrReply: with ``msg`` that text answers both a
+    non-integer and an out-of-range value."""
+    if not is_strict_int(b):
+        raise CommandError(msg or NOT_INT)
+    v = int(b)
+    if v < lo or v > hi:
+        raise CommandError(msg or "ERR value is out of range, value must between %d and %d" % (lo, hi))
+    return v
+
+
+def positive_long(b: bytes, msg: str = _OUT_OF_RANGE_POSITIVE) -> int:
+    """getPositiveLongFromObjectOrReply (0 included, despite the name)."""
+    return range_long(b, 0, INT64_MAX, msg)
+
+
+def intset_max(server) -> int:
+    n = server.config.values["set-max-intset-entries"]
+    return n if n < _INTSET_HARD_MAX else _INTSET_HARD_MAX
+
+
+def fits_intset(members, max_entries: int) -> bool:
+    """Would Redis hold these members (a fresh set) as an intset?"""
+    if len(members) > max_entries:
+        return False
+    for m in members:
+        if not is_strict_int(m):
+            return False
+    return True
+
+
+def new_set(members, server) -> RSet:
+    """A set built from scratch (SINTERSTORE, SPOP's rebuild ...): Redis
+    starts it as an intset and converts as members arrive."""
+    s = RSet(members)
+    s.big = not fits_intset(s, intset_max(server))
+    return s
+
+
+def ordered(s, max_entries: int):
+    """Members in Redis's iteration order where it is defined (intset:
+    ascending numbers), else in set order."""
+    if not s.big and len(s) <= max_entries:
+        try:
+            return sorted(s, key=int)
+        except ValueError:  # a mis-flagged set (never built by these commands)
+            pass
+    return s
+
+
+def _result_order(members, server):
+    """Order of a computed result that Redis holds in a fresh set object."""
+    if fits_intset(members, intset_max(server)):
+        return sorted(members, key=int)
+    return members
+
+
+def set_reply(c, members) -> bytes:
+    """A RESP3 set (RESP2 array) of bulk strings."""
+    r = c.r
+    if r.version == 2:
+        return bulk_array(members if type(members) is list else list(members))
+    parts = [r.set_header(len(members))]
+    for m in members:
+        parts.append(b"$%d\r\n" % len(m))
+        parts.append(m)
+        parts.append(CRLF)
+    return b"".join(parts)
+
+
+def _read(db, key):
+    s = db.lookup(key)
+    if s is not None and type(s) is not RSet:
+        raise wrongtype()
+    return s
+
+
+def _store(c, dst: bytes, members) -> bytes:
+    """Write a computed set to ``dst`` (or delete it when empty): Redis's
+    setKey / dbDelete tail of the *STORE commands."""
+    db = c.db
+    if members:
+        db.set(dst, new_set(members, c.server))
+        c.server.dirty += 1
+        return integer(len(members))
+    if db.lookup(dst) is not None:
+        db.delete(dst)
+        c.server.dirty += 1
+    return ZERO
+
+
+# ---------------------------------------------------------------------------
+# Single-key commands
+# ---------------------------------------------------------------------------
+
+@command("sadd")
+def sadd(c, argv):
+    db = c.db
+    key = argv[1]
+    s = db.lookup(key)
+    if s is None:
+        s = RSet()
+        db.add(key, s)
+    elif type(s) is not RSet:
+        raise wrongtype()
+    n = len(s)
+    if len(argv) == 3:
+        s.add(argv[2])
+    else:
+        s.update(argv[2:])
+    added = len(s) - n
+    if added:
+        if not s.big:
+            if len(s) > intset_max(c.server):
+                s.big = True
+            else:
+                for i in range(2, len(argv)):
+                    if not is_strict_int(argv[i]):
+                        s.big = True
+                        break
+        if db.watched:
+            db.touch(key)
+        c.server.dirty += added
+    return integer(added)
+
+
+@command("srem")
+def srem(c, argv):
+    db = c.db
+    key = argv[1]
+    s = _read(db, key)
+    if s is None:
+        return ZERO
+    n = len(s)
+    if len(argv) == 3:
+        s.discard(argv[2])
+    else:
+        s.difference_update(argv[2:])
+    removed = n - len(s)
+    if removed:
+        if not s:
+            db.delete(key)
+        elif db.watched:
+            db.touch(key)
+        c.server.dirty += removed
+    return integer(removed)
+
+
+@command("scard")
+def scard(c, argv):
+    s = _read(c.db, argv[1])
+    return integer(len(s)) if s is not None else ZERO
+
+
+@command("sismember")
+def sismember(c, argv):
+    s = _read(c.db, argv[1])
+    return ONE if s is not None and argv[2] in s else ZERO
+
+
+@command("smismember")
+def smismember(c, argv):
+    s = _read(c.db, argv[1])
+    if s is None:
+        s = ()
+    parts = [array_header(len(argv) - 2)]
+    for m in argv[2:]:
+        parts.append(ONE if m in s else ZERO)
+    return b"".join(parts)
+
+
+@command("smembers")
+def smembers(c, argv):
+    s = _read(c.db, argv[1])
+    if s is None:
+        return c.r.set_header(0)
+    return set_reply(c, ordered(s, intset_max(c.server)))
+
+
+@command("smove")
+def smove(c, argv):
+    db = c.db
+    src_key, dst_key, member = argv[1], argv[2], argv[3]
+    src = db.lookup(src_key)
+    dst = db.lookup(dst_key)
+    if src is None:
+        return ZERO
+    if type(src) is not RSet or (dst is not None and type(dst) is not RSet):
+        raise wrongtype()
+    if src is dst:
+        return ONE if member in src else ZERO
+    if member not in src:
+        return ZERO
+    src.discard(member)
+    if not src:
+        db.delete(src_key)
+    elif db.watched:
+        db.touch(src_key)
+    c.server.dirty += 1
+    if dst is None:
+        dst = RSet()
+        dst.big = not is_strict_int(member)
+        db.add(dst_key, dst)
+    if member not in dst:
+        dst.add(member)
+        if not dst.big and len(dst) > intset_max(c.server):
+            dst.big = True
+        elif not dst.big and not is_strict_int(member):
+            dst.big = True
+        if db.watched:
+            db.touch(dst_key)
+        c.server.dirty += 1
+    return ONE
+
+
+# ---------------------------------------------------------------------------
+# Random access: SPOP, SRANDMEMBER
+# ---------------------------------------------------------------------------
+
+@command("spop")
+def spop(c, argv):
+    if len(argv) == 3:
+        return _spop_count(c, argv)
+    if len(argv) > 3:
+        raise syntax_error()
+    db = c.db
+    key = argv[1]
+    s = _read(db, key)
+    if s is None:
+        return c.r.null
+    member = random.choice(tuple(s)) if len(s) > 1 else next(iter(s))
+    s.discard(member)
+    c.prop = [[b"SREM", key, member]]
+    if not s:
+        db.delete(key)
+    elif db.watched:
+        db.touch(key)
+    c.server.dirty += 1
+    return bulk(member)
+
+
+def _spop_count(c, argv):
+    count = positive_long(argv[2])
+    db = c.db
+    key = argv[1]
+    s = _read(db, key)
+    if s is None or count == 0:
+        return c.r.set_header(0)
+    server = c.server
+    size = len(s)
+    if count >= size:
+        # Redis replies with the whole set and propagates a DEL.
+        members = ordered(s, intset_max(server))
+        reply = set_reply(c, members)
+        db.delete(key)
+        server.dirty += size
+        c.prop = [[b"DEL", key]]
+        return reply
+    popped = random.sample(tuple(s), count)
+    s.difference_update(popped)
+    if size - count <= count // 5:
+        # Redis rebuilds the remaining members into a new set (its "case 3"),
+        # which may go back to an intset.
+        s.big = not fits_intset(s, intset_max(server))
+    if db.watched:
+        db.touch(key)
+    server.dirty += count
+    # Redis 7.0 propagates one SREM per popped member; several effects of one
+    # command travel as MULTI/EXEC (unless already inside EXEC's own wrapper).
+    prop = [[b"SREM", key, m] for m in popped]
+    if len(prop) > 1 and not c.in_exec:
+        prop.insert(0, [b"MULTI"])
+        prop.append([b"EXEC"])
+    c.prop = prop
+    return set_reply(c, popped)
+
+
+@command("srandmember")
+def srandmember(c, argv):
+    if len(argv) == 3:
+        return _srandmember_count(c, argv)
+    if len(argv) > 3:
+        raise syntax_error()
+    s = _read(c.db, argv[1])
+    if s is None:
+        return c.r.null
+    return bulk(random.choice(tuple(s)) if len(s) > 1 else next(iter(s)))
+
+
+def _srandmember_count(c, argv):
+    count = range_long(argv[2], -INT64_MAX, INT64_MAX)
+    s = _read(c.db, argv[1])
+    if s is None or count == 0:
+        return EMPTY_ARRAY
+    if count < 0:
+        return bulk_array(random.choices(tuple(s), k=-count))
+    if count == 1:
+        return bulk_array([random.choice(tuple(s))])
+    if count >= len(s):
+        members = ordered(s, intset_max(c.server))
+        return bulk_array(members if type(members) is list else list(members))
+    return bulk_array(random.sample(tuple(s), count))
+
+
+# ---------------------------------------------------------------------------
+# Algebra: SINTER, SUNION, SDIFF and their STORE / CARD forms
+# ---------------------------------------------------------------------------
+
+def _inter(c, keys, limit: int = 0):
+    """Members of the intersection, in Redis's order; None if a key is
+    missing (every key is type-checked first, as Redis does)."""
+    db = c.db
+    sets = []
+    missing = False
+    for k in keys:
+        s = db.lookup(k)
+        if s is None:
+            missing = True
+            continue
+        if type(s) is not RSet:
+            raise wrongtype()
+        sets.append(s)
+    if missing:
+        return None
+    sets.sort(key=len)
+    first = sets[0]
+    rest = [s for s in sets[1:] if s is not first]
+    if not rest:
+        res = first
+    elif limit:
+        res = []
+        for m in first:
+            for s in rest:
+                if m not in s:
+                    break
+            else:
+                res.append(m)
+                if len(res) >= limit:
+                    break
+        return res
+    else:
+        res = first.intersection(*rest)
+    return ordered_like(first, res, c.server)
+
+
+def ordered_like(source, members, server):
+    """Members taken from ``source`` in ``source``'s iteration order."""
+    if not source.big and len(source) <= intset_max(server):
+        return sorted(members, key=int)
+    return members
+
+
+@command("sinter")
+def sinter(c, argv):
+    res = _inter(c, argv[1:])
+    if not res:
+        return c.r.set_header(0)
+    return set_reply(c, res)
+
+
+@command("sinterstore")
+def sinterstore(c, argv):
+    res = _inter(c, argv[2:])
+    return _store(c, argv[1], res or ())
+
+
+@command("sintercard")
+def sintercard(c, argv):
+    numkeys = range_long(argv[1], 1, INT64_MAX, "ERR numkeys should be greater than 0")
+    if numkeys > len(argv) - 2:
+        raise CommandError("ERR Number of keys can't be greater than number of args")
+    limit = 0
+    i = 2 + numkeys
+    n = len(argv)
+    while i < n:
+        if argv[i].lower() == b"limit" and i + 1 < n:
+            limit = positive_long(argv[i + 1], "ERR LIMIT can't be negative")
+            i += 2
+        else:
+            raise syntax_error()
+    res = _inter(c, argv[2:2 + numkeys], limit)
+    if not res:
+        return ZERO
+    return integer(min(len(res), limit) if limit else len(res))
+
+
+def _union_diff(c, keys, diff: bool):
+    db = c.db
+    sets = []
+    for k in keys:
+        s = db.lookup(k)
+        if s is not None and type(s) is not RSet:
+            raise wrongtype()
+        sets.append(s)
+    if not diff:
+        res = set()
+        for s in sets:
+            if s:
+                res |= s
+        return res
+    first = sets[0]
+    if not first:
+        return set()
+    rest = [s for s in sets[1:] if s]
+    for s in rest:
+        if s is first:
+            return set()  # diffing a set with itself: Redis short-cuts to empty
+    return first.difference(*rest)
+
+
+def _union_diff_reply(c, argv, diff):
+    res = _union_diff(c, argv[1:], diff)
+    if not res:
+        return c.r.set_header(0)
+    return set_reply(c, _result_order(res, c.server))
+
+
+@command("sunion")
+def sunion(c, argv):
+    return _union_diff_reply(c, argv, False)
+
+
+@command("sdiff")
+def sdiff(c, argv):
+    return _union_diff_reply(c, argv, True)
+
+
+@command("sunionstore")
+def sunionstore(c, argv):
+    return _store(c, argv[1], _union_diff(c, argv[2:], False))
+
+
+@command("sdiffstore")
+def sdiffstore(c, argv):
+    return _store(c, argv[1], _union_diff(c, argv[2:], True))
+
+
+# ---------------------------------------------------------------------------
+# SSCAN
+# ---------------------------------------------------------------------------
+
+def parse_cursor(b: bytes) -> None:
+    """parseScanCursorOrReply's acceptance (strtoul base 10, whole string, no
+    leading space, no overflow).  The value itself is not needed: every scan
+    here completes in one call."""
+    digits = b[1:] if b[:1] in (b"+", b"-") else b
+    if digits and (not digits.isdigit() or int(digits) > 2 ** 64 - 1):
+        raise CommandError("ERR invalid cursor")
+    if not digits and b:
+        raise CommandError("ERR invalid cursor")
+
+
+def parse_scan_options(argv, start: int):
+    """COUNT / MATCH of SSCAN/ZSCAN (TYPE is SCAN's only); returns a matcher
+    or None.  COUNT is validated but unused: the whole collection is returned
+    at once with cursor 0 (what Redis itself does for small encodings)."""
+    pattern = None
+    i = start
+    n = len(argv)
+    while i < n:
+        opt = argv[i].lower()
+        if opt == b"count" and i + 1 < n:
+            if parse_int(argv[i + 1], NOT_INT) < 1:
+                raise syntax_error()
+            i += 2
+        elif opt == b"match" and i + 1 < n:
+            pattern = argv[i + 1]
+            i += 2
+        else:
+            raise syntax_error()
+    if pattern is None or pattern == b"*":
+        return None
+    return compile_pattern(pattern)
+
+
+def scan_reply(items) -> bytes:
+    return b"*2\r\n$1\r\n0\r\n" + bulk_array(items)
+
+
+@command("sscan")
+def sscan(c, argv):
+    parse_cursor(argv[2])
+    s = _read(c.db, argv[1])
+    if s is None:
+        return _EMPTY_SCAN
+    match = parse_scan_options(argv, 3)
+    members = ordered(s, intset_max(c.server))
+    if match is not None:
+        members = [m for m in members if match(m)]
+    elif type(members) is not list:
+        members = list(members)
+    return scan_reply(members)

@@ -1,0 +1,1185 @@
+"""Sorted set commands and the ``ZSet`` value type.  Mirrors Redis's t_zset.c.
+
+Theory
+------
+Redis keeps a zset as a dict (member -> score) plus a skiplist ordered by
+(score, member), or, while small, as a listpack.  ``ZSet`` keeps the same two
+views: ``dict`` for O(1) score lookups and a ``SortedList`` of ``(score,
+member)`` tuples (sortedcontainers: a B-tree-like list of lists) for O(log n)
+rank, rank->element and score/lex range searches.  Tuples order exactly like
+Redis's skiplist: by score, then by member bytes (memcmp, shorter first).
+
+``big`` says the zset is no longer a listpack: Redis converts when an entry
+count exceeds ``zset-max-listpack-entries`` or a member is longer than
+``zset-max-listpack-value`` and never converts back while the key lives
+(results of ZUNIONSTORE & co are built fresh, and become listpacks again when
+small).  It drives OBJECT ENCODING and the RDB type.
+
+Range searches never compare a probe tuple with a member: ``(x,)`` sorts before
+every ``(x, member)``, so ``bisect_left((x,))`` is "first score >= x", and
+``math.nextafter`` turns exclusive/inclusive bounds into that one form.
+
+Lexicographic ranges are defined by Redis only when all scores are equal; then
+they are bisected.  With mixed scores Redis's answer depends on how it walks
+its structure; here the listpack walk (first member >= min from the head, then
+forward while <= max) is reproduced, which is exactly Redis's answer for
+small zsets.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+from sortedcontainers import SortedList
+
+from ..errors import CommandError
+from ..keyspace import TYPE_OF, RSet
+from ..resp import CRLF, EMPTY_ARRAY, ZERO, array_header, bulk, format_double, integer
+from .t_list import parse_timeout
+from .t_set import parse_cursor, parse_scan_options, positive_long, range_long
+from .table import command
+from .util import INT64_MAX, parse_int, syntax_error, wrongtype
+
+_INF = math.inf
+_NINF = -math.inf
+_nextafter = math.nextafter
+
+_MINMAX_NOT_FLOAT = "ERR min or max is not a float"
+_MINMAX_NOT_STR = "ERR min or max not valid string range item"
+_NAN_ERR = "ERR resulting score is not a number (NaN)"
+_NOT_FLOAT = "ERR value is not a valid float"
+_EMPTY_SCAN = b"*2\r\n$1\r\n0\r\n*0\r\n"
+
+
+class ZSet:
+    """member -> score, plus the (score, member) order."""
+
+    __slots__ = ("dict", "sl", "big")
+
+    def __init__(self, pairs=None):
+        """``pairs``: optional iterable of (member, score) with unique members."""
+        if pairs:
+            self.dict = d = dict(pairs)
+            self.sl = SortedList([(s, m) for m, s in d.items()])
+        else:
+            self.dict = {}
+            self.sl = SortedList()
+        self.big = False
+
+    def __len__(self) -> int:
+        return len(self.dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.dict)
+
+    def __contains__(self, member) -> bool:
+        return member in self.dict
+
+    def score(self, member):
+        return self.dict.get(member)
+
+    def insert(self, member: bytes, score: float) -> None:
+        """Add a member known to be absent."""
+        self.dict[member] = score
+        self.sl.add((score, member))
+
+    def set_score(self, member: bytes, score: float) -> bool:
+        """Add or move ``member``; True if it was new."""
+        d = self.dict
+        old = d.get(member)
+        if old is None:
+            d[member] = score
+            self.sl.add((score, member))
+            return True
+        if old != score:
+            sl = self.sl
+            sl.remove((old, member))
+            sl.add((score, member))
+            d[member] = score
+        return False
+
+    def remove(self, member: bytes) -> bool:
+        old = self.dict.pop(member, None)
+        if old is None:
+            return False
+        self.sl.remove((old, member))
+        return True
+
+    def rank(self, member: bytes):
+        """0-based ascending rank, or None."""
+        s = self.dict.get(member)
+        if s is None:
+            return None
+        return self.sl.bisect_left((s, member))
+
+    def items(self):
+        """(member, score) in ascending order."""
+        return [(m, s) for s, m in self.sl]
+
+    def refresh_encoding(self, server) -> None:
+        """Redis's zsetConvertToListpackIfNeeded for a freshly built zset."""
+        cfg = server.config.values
+        if len(self.dict) > cfg["zset-max-listpack-entries"]:
+            self.big = True
+            return
+        maxlen = cfg["zset-max-listpack-value"]
+        self.big = any(len(m) > maxlen for m in self.dict)
+        if not self.big:
+            d = self.dict
+            for m, s in d.items():
+                if s == 0.0 and math.copysign(1.0, s) < 0:
+                    # a listpack has no -0 (see _zadd)
+                    self.sl.remove((s, m))
+                    self.sl.add((0.0, m))
+                    d[m] = 0.0
+
+
+TYPE_OF[ZSet] = "zset"
+
+
+# ---------------------------------------------------------------------------
+# Argument parsing
+# ---------------------------------------------------------------------------
+
+_WS = b" \t\n\v\f\r"
+
+
+def _c_double(s: bytes):
+    """strtod over all of ``s`` (no leading space): the value, or None."""
+    if not s or s[-1] in _WS or b"_" in s:
+        return None
+    try:
+        return float(s)
+    except ValueError:
+        pass
+    if b"x" in s or b"X" in s:
+        try:
+            return float.fromhex(s.decode("ascii"))
+        except (ValueError, UnicodeDecodeError):
+            return None
+    return None
+
+
+def parse_score(b: bytes, err: str = _NOT_FLOAT) -> float:
+    """getDoubleFromObject: whole string, no leading space, no NaN, no
+    overflow to inf nor underflow to zero (strtod's ERANGE)."""
+    if not b or b[0] in _WS:
+        raise CommandError(err)
+    v = _c_double(b)
+    if v is None or v != v:
+        raise CommandError(err)
+    if v in (_INF, _NINF):
+        if b.lstrip(b"+-")[:3].lower() != b"inf":
+            raise CommandError(err)  # overflow
+    elif v == 0.0:
+        mant = b.lower()
+        hexa = b"x" in mant
+        mant = mant.split(b"p" if hexa else b"e")[0]
+        if hexa:
+            mant = mant.split(b"x", 1)[1]
+        if any(ch in b"123456789abcdef" if hexa else ch in b"123456789" for ch in mant):
+            raise CommandError(err)  # underflow
+    return v
+
+
+def _range_value(b: bytes) -> float:
+    """One side of zslParseRange after the optional '(' (strtod: leading space
+    allowed, empty means 0, must consume the rest, not NaN)."""
+    if not b:
+        return 0.0
+    s = b.lstrip(_WS)
+    v = _c_double(s)
+    if v is None or v != v:
+        raise CommandError(_MINMAX_NOT_FLOAT)
+    return v
+
+
+def parse_score_range(bmin: bytes, bmax: bytes):
+    """zslParseRange: '(' makes a bound exclusive.  Returns (min, minex, max, maxex)."""
+    if bmin[:1] == b"(":
+        mn, mnex = _range_value(bmin[1:]), True
+    else:
+        mn, mnex = _range_value(bmin), False
+    if bmax[:1] == b"(":
+        mx, mxex = _range_value(bmax[1:]), True
+    else:
+        mx, mxex = _range_value(bmax), False
+    return mn, mnex, mx, mxex
+
+
+def _lex_item(b: bytes):
+    """zslParseLexRangeItem -> (tag, value, exclusive); tag -1 is '-', 1 is '+'."""
+    c0 = b[:1]
+    if c0 == b"[":
+        return (0, b[1:], False)
+    if c0 == b"(":
+        return (0, b[1:], True)
+    if b == b"-":
+        return (-1, b"", True)
+    if b == b"+":
+        return (1, b"", True)
+    raise CommandError(_MINMAX_NOT_STR)
+
+
+def parse_lex_range(bmin: bytes, bmax: bytes):
+    return _lex_item(bmin), _lex_item(bmax)
+
+
+def _lex_empty(mn, mx) -> bool:
+    """The ranges Redis rejects up front (min > max, or equal and exclusive)."""
+    a = (mn[0], mn[1])
+    b = (mx[0], mx[1])
+    return a > b or (a == b and (mn[2] or mx[2]))
+
+
+def _gte_min(m: bytes, mn) -> bool:
+    tag = mn[0]
+    if tag:
+        return tag < 0
+    return m > mn[1] if mn[2] else m >= mn[1]
+
+
+def _lte_max(m: bytes, mx) -> bool:
+    tag = mx[0]
+    if tag:
+        return tag > 0
+    return m < mx[1] if mx[2] else m <= mx[1]
+
+
+# ---------------------------------------------------------------------------
+# Range searches (indexes into ZSet.sl)
+# ---------------------------------------------------------------------------
+
+def score_bounds(sl, mn, mnex, mx, mxex):
+    """[lo, hi) of the elements with min <(=) score <(=) max."""
+    if mnex:
+        lo = len(sl) if mn == _INF else sl.bisect_left((_nextafter(mn, _INF),))
+    else:
+        lo = sl.bisect_left((mn,))
+    if mxex:
+        hi = sl.bisect_left((mx,))
+    else:
+        hi = len(sl) if mx == _INF else sl.bisect_left((_nextafter(mx, _INF),))
+    return lo, (hi if hi > lo else lo)
+
+
+def lex_bounds(sl, mn, mx, reverse: bool = False):
+    """[lo, hi) of the elements in the lex range (see the module docstring)."""
+    n = len(sl)
+    if not n or _lex_empty(mn, mx):
+        return 0, 0
+    s0 = sl[0][0]
+    if s0 == sl[-1][0]:
+        tag, v, ex = mn
+        lo = 0 if tag < 0 else n if tag > 0 else (sl.bisect_right((s0, v)) if ex else sl.bisect_left((s0, v)))
+        tag, v, ex = mx
+        hi = n if tag > 0 else 0 if tag < 0 else (sl.bisect_left((s0, v)) if ex else sl.bisect_right((s0, v)))
+        return lo, (hi if hi > lo else lo)
+    # Mixed scores: the listpack walk.
+    if not _gte_min(sl[-1][1], mn) or not _lte_max(sl[0][1], mx):
+        return 0, 0
+    if not reverse:
+        lo = 0
+        while not _gte_min(sl[lo][1], mn):
+            lo += 1
+        hi = lo
+        while hi < n and _lte_max(sl[hi][1], mx):
+            hi += 1
+        return lo, hi
+    hi = n - 1
+    while not _lte_max(sl[hi][1], mx):
+        hi -= 1
+    lo = hi + 1
+    while lo > 0 and _gte_min(sl[lo - 1][1], mn):
+        lo -= 1
+    return lo, hi + 1
+
+
+def rank_bounds(n: int, start: int, end: int):
+    """Redis's rank sanitising -> [lo, hi), possibly empty."""
+    if start < 0:
+        start += n
+    if end < 0:
+        end += n
+    if start < 0:
+        start = 0
+    if start > end or start >= n:
+        return 0, 0
+    if end >= n:
+        end = n - 1
+    return start, end + 1
+
+
+def _window(sl, lo, hi, reverse, offset=0, limit=-1):
+    """Elements of [lo, hi) in direction order, after LIMIT offset count."""
+    if offset < 0 or limit == 0 or hi <= lo:
+        return []
+    if offset:
+        if offset >= hi - lo:
+            return []
+        if reverse:
+            hi -= offset
+        else:
+            lo += offset
+    if limit > 0 and hi - lo > limit:
+        if reverse:
+            lo = hi - limit
+        else:
+            hi = lo + limit
+    if reverse:
+        return list(sl.islice(lo, hi, reverse=True))
+    if lo == 0 and hi == len(sl):
+        return list(sl)
+    return sl[lo:hi]
+
+
+# ---------------------------------------------------------------------------
+# Replies
+# ---------------------------------------------------------------------------
+
+def _bulk_hdr(m: bytes) -> bytes:
+    return b"$%d\r\n" % len(m)
+
+
+def emit_range(c, elems, withscores: bool) -> bytes:
+    """ZRANGE-style reply of (score, member) tuples: RESP2 flat, RESP3 pairs."""
+    n = len(elems)
+    if not withscores:
+        parts = [array_header(n)]
+        for _, m in elems:
+            parts.append(_bulk_hdr(m))
+            parts.append(m)
+            parts.append(CRLF)
+        return b"".join(parts)
+    r = c.r
+    dbl = r.double
+    if r.version == 2:
+        parts = [array_header(2 * n)]
+        for s, m in elems:
+            parts.append(_bulk_hdr(m))
+            parts.append(m)
+            parts.append(CRLF)
+            parts.append(dbl(s))
+    else:
+        parts = [array_header(n)]
+        for s, m in elems:
+            parts.append(b"*2\r\n$%d\r\n" % len(m))
+            parts.append(m)
+            parts.append(CRLF)
+            parts.append(dbl(s))
+    return b"".join(parts)
+
+
+def _pairs_flat(c, popped) -> list:
+    dbl = c.r.double
+    out = []
+    for m, s in popped:
+        out.append(bulk(m))
+        out.append(dbl(s))
+    return out
+
+
+def _pairs_nested(c, popped) -> list:
+    dbl = c.r.double
+    return [b"*2\r\n" + bulk(m) + dbl(s) for m, s in popped]
+
+
+# ---------------------------------------------------------------------------
+# Lookups and shared write helpers
+# ---------------------------------------------------------------------------
+
+def _read(db, key):
+    zs = db.lookup(key)
+    if zs is not None and type(zs) is not ZSet:
+        raise wrongtype()
+    return zs
+
+
+def _changed(c, db, key, zs, n: int) -> None:
+    """Book ``n`` removals from ``zs``: drop the key when empty, WATCH, dirty."""
+    if not zs:
+        db.delete(key)
+    elif db.watched:
+        db.touch(key)
+    c.server.dirty += n
+
+
+def _store(c, dst: bytes, zs) -> bytes:
+    """The tail of every *STORE: write ``zs`` to ``dst`` or delete ``dst``."""
+    db = c.db
+    if zs:
+        zs.refresh_encoding(c.server)
+        db.set(dst, zs)
+        db.signal_ready(dst)
+        c.server.dirty += 1
+        return integer(len(zs))
+    if db.lookup(dst) is not None:
+        db.delete(dst)
+        c.server.dirty += 1
+    return ZERO
+
+
+# ---------------------------------------------------------------------------
+# ZADD / ZINCRBY / ZREM
+# ---------------------------------------------------------------------------
+
+_ZADD_FLAGS = frozenset([b"nx", b"xx", b"gt", b"lt", b"ch", b"incr"])
+
+
+def _zadd(c, argv, incr: bool):
+    nx = xx = gt = lt = ch = False
+    i = 2
+    n = len(argv)
+    while i < n:
+        o = argv[i]
+        if len(o) > 4 or o.lower() not in _ZADD_FLAGS:
+            break
+        o = o.lower()
+        if o == b"nx":
+            nx = True
+        elif o == b"xx":
+            xx = True
+        elif o == b"gt":
+            gt = True
+        elif o == b"lt":
+            lt = True
+        elif o == b"ch":
+            ch = True
+        else:
+            incr = True
+        i += 1
+    elements = n - i
+    if elements % 2 or not elements:
+        raise syntax_error()
+    if nx and xx:
+        raise CommandError("ERR XX and NX options at the same time are not compatible")
+    if (gt and nx) or (lt and nx) or (gt and lt):
+        raise CommandError("ERR GT, LT, and/or NX options at the same time are not compatible")
+    if incr and elements > 2:
+        raise CommandError("ERR INCR option supports a single increment-element pair")
+    scores = [parse_score(argv[j]) for j in range(i, n, 2)]
+
+    db = c.db
+    key = argv[1]
+    zs = db.lookup(key)
+    server = c.server
+    if zs is None:
+        if xx:
+            return c.r.null if incr else ZERO
+        cfg = server.config.values
+        zs = ZSet()
+        zs.big = cfg["zset-max-listpack-entries"] == 0 or len(argv[i + 1]) > cfg["zset-max-listpack-value"]
+        db.add(key, zs)
+        db.signal_ready(key)
+    elif type(zs) is not ZSet:
+        raise wrongtype()
+
+    d = zs.dict
+    sl = zs.sl
+    # A listpack stores scores as text that may become an integer, which
+    # turns -0 into 0 (a skiplist keeps the double's sign).
+    listpack = not zs.big
+    added = updated = processed = 0
+    longest = 0
+    score = 0.0
+    for k, j in enumerate(range(i + 1, n, 2)):
+        m = argv[j]
+        s = scores[k]
+        cur = d.get(m)
+        if cur is None:
+            if xx:
+                continue
+            if listpack and s == 0.0:
+                d[m] = 0.0
+                sl.add((0.0, m))
+            else:
+                d[m] = s
+                sl.add((s, m))
+            added += 1
+            if len(m) > longest:
+                longest = len(m)
+        else:
+            if nx:
+                continue
+            if incr:
+                s += cur
+                if s != s:
+                    raise CommandError(_NAN_ERR)
+            if (lt and s >= cur) or (gt and s <= cur):
+                continue
+            if s != cur:
+                sl.remove((cur, m))
+                stored = 0.0 if listpack and s == 0.0 else s
+                sl.add((stored, m))
+                d[m] = stored
+                updated += 1
+        processed += 1
+        score = s
+    if added and not zs.big:
+        cfg = server.config.values
+        if len(d) > cfg["zset-max-listpack-entries"] or longest > cfg["zset-max-listpack-value"]:
+            zs.big = True
+    if added or updated:
+        if db.watched:
+            db.touch(key)
+        server.dirty += added + updated
+    if incr:
+        return c.r.double(score) if processed else c.r.null
+    return integer(added + updated if ch else added)
+
+
+@command("zadd")
+def zadd(c, argv):
+    return _zadd(c, argv, False)
+
+
+@command("zincrby")
+def zincrby(c, argv):
+    return _zadd(c, argv, True)
+
+
+@command("zrem")
+def zrem(c, argv):
+    db = c.db
+    key = argv[1]
+    zs = _read(db, key)
+    if zs is None:
+        return ZERO
+    removed = 0
+    for m in argv[2:]:
+        if zs.remove(m):
+            removed += 1
+    if removed:
+        _changed(c, db, key, zs, removed)
+    return integer(removed)
+
+
+# ---------------------------------------------------------------------------
+# Reads: ZCARD ZSCORE ZMSCORE ZRANK ZREVRANK ZCOUNT ZLEXCOUNT
+# ---------------------------------------------------------------------------
+
+@command("zcard")
+def zcard(c, argv):
+    zs = _read(c.db, argv[1])
+    return integer(len(zs.dict)) if zs is not None else ZERO
+
+
+@command("zscore")
+def zscore(c, argv):
+    zs = _read(c.db, argv[1])
+    if zs is None:
+        return c.r.null
+    s = zs.dict.get(argv[2])
+    return c.r.null if s is None else c.r.double(s)
+
+
+@command("zmscore")
+def zmscore(c, argv):
+    zs = _read(c.db, argv[1])
+    d = zs.dict if zs is not None else {}
+    r = c.r
+    parts = [array_header(len(argv) - 2)]
+    for m in argv[2:]:
+        s = d.get(m)
+        parts.append(r.null if s is None else r.double(s))
+    return b"".join(parts)
+
+
+def _rank(c, argv, reverse):
+    zs = _read(c.db, argv[1])
+    if zs is None:
+        return c.r.null
+    r = zs.rank(argv[2])
+    if r is None:
+        return c.r.null
+    return integer(len(zs.dict) - 1 - r if reverse else r)
+
+
+@command("zrank")
+def zrank(c, argv):
+    return _rank(c, argv, False)
+
+
+@command("zrevrank")
+def zrevrank(c, argv):
+    return _rank(c, argv, True)
+
+
+@command("zcount")
+def zcount(c, argv):
+    rng = parse_score_range(argv[2], argv[3])
+    zs = _read(c.db, argv[1])
+    if zs is None:
+        return ZERO
+    lo, hi = score_bounds(zs.sl, *rng)
+    return integer(hi - lo)
+
+
+@command("zlexcount")
+def zlexcount(c, argv):
+    mn, mx = parse_lex_range(argv[2], argv[3])
+    zs = _read(c.db, argv[1])
+    if zs is None:
+        return ZERO
+    lo, hi = lex_bounds(zs.sl, mn, mx)
+    return integer(hi - lo)
+
+
+# ---------------------------------------------------------------------------
+# ZRANGE and its older spellings, ZRANGESTORE
+# ---------------------------------------------------------------------------
+
+RANK, SCORE, LEX = 0, 1, 2
+
+
+def _zrange(c, argv, first: int, store: bool, rangetype, reverse):
+    """zrangeGenericCommand.  ``first`` is the index of the source key;
+    ``rangetype``/``reverse`` are None when the options may choose them
+    (ZRANGE, ZRANGESTORE), fixed for ZRANGEBYSCORE & co."""
+    withscores = False
+    offset, limit = 0, -1
+    auto_dir = reverse is None
+    auto_type = rangetype is None
+    n = len(argv)
+    j = first + 3
+    while j < n:
+        o = argv[j].lower()
+        left = n - j - 1
+        if not store and o == b"withscores":
+            withscores = True
+        elif o == b"limit" and left >= 2:
+            offset = parse_int(argv[j + 1])
+            limit = parse_int(argv[j + 2])
+            j += 2
+        elif auto_dir and o == b"rev":
+            reverse = True
+            auto_dir = False
+        elif auto_type and o == b"bylex":
+            rangetype = LEX
+            auto_type = False
+        elif auto_type and o == b"byscore":
+            rangetype = SCORE
+            auto_type = False
+        else:
+            raise syntax_error()
+        j += 1
+    if reverse is None:
+        reverse = False
+    if rangetype is None:
+        rangetype = RANK
+    if limit != -1 and rangetype == RANK:
+        raise CommandError("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX")
+    if withscores and rangetype == LEX:
+        raise CommandError("ERR syntax error, WITHSCORES not supported in combination with BYLEX")
+    a, b = argv[first + 1], argv[first + 2]
+    if reverse and rangetype != RANK:
+        a, b = b, a  # given as max, min
+    if rangetype == RANK:
+        start, end = parse_int(a), parse_int(b)
+    elif rangetype == SCORE:
+        rng = parse_score_range(a, b)
+    else:
+        mn, mx = parse_lex_range(a, b)
+
+    zs = _read(c.db, argv[first])
+    if zs is None:
+        return _store(c, argv[1], None) if store else EMPTY_ARRAY
+    sl = zs.sl
+    if rangetype == RANK:
+        lo, hi = rank_bounds(len(sl), start, end)
+        if reverse:
+            # ranks count from the top
+            lo, hi = len(sl) - hi, len(sl) - lo
+        elems = _window(sl, lo, hi, reverse)
+    elif rangetype == SCORE:
+        lo, hi = score_bounds(sl, *rng)
+        elems = _window(sl, lo, hi, reverse, offset, limit)
+    else:
+        lo, hi = lex_bounds(sl, mn, mx, reverse)
+        elems = _window(sl, lo, hi, reverse, offset, limit)
+    if store:
+        return _store(c, argv[1], ZSet([(m, s) for s, m in elems]) if elems else None)
+    return emit_range(c, elems, withscores)
+
+
+@command("zrange")
+def zrange(c, argv):
+    return _zrange(c, argv, 1, False, None, None)
+
+
+@command("zrangestore")
+def zrangestore(c, argv):
+    return _zrange(c, argv, 2, True, None, None)
+
+
+@command("zrevrange")
+def zrevrange(c, argv):
+    return _zrange(c, argv, 1, False, RANK, True)
+
+
+@command("zrangebyscore")
+def zrangebyscore(c, argv):
+    return _zrange(c, argv, 1, False, SCORE, False)
+
+
+@command("zrevrangebyscore")
+def zrevrangebyscore(c, argv):
+    return _zrange(c, argv, 1, False, SCORE, True)
+
+
+@command("zrangebylex")
+def zrangebylex(c, argv):
+    return _zrange(c, argv, 1, False, LEX, False)
+
+
+@command("zrevrangebylex")
+def zrevrangebylex(c, argv):
+    return _zrange(c, argv, 1, False, LEX, True)
+
+
+# ---------------------------------------------------------------------------
+# ZREMRANGEBY*
+# ---------------------------------------------------------------------------
+
+def _zremrange(c, argv, rangetype):
+    if rangetype == RANK:
+        start, end = parse_int(argv[2]), parse_int(argv[3])
+    elif rangetype == SCORE:
+        rng = parse_score_range(argv[2], argv[3])
+    else:
+        mn, mx = parse_lex_range(argv[2], argv[3])
+    db = c.db
+    key = argv[1]
+    zs = _read(db, key)
+    if zs is None:
+        return ZERO
+    sl = zs.sl
+    if rangetype == RANK:
+        lo, hi = rank_bounds(len(sl), start, end)
+    elif rangetype == SCORE:
+        lo, hi = score_bounds(sl, *rng)
+    else:
+        lo, hi = lex_bounds(sl, mn, mx)
+    if hi <= lo:
+        return ZERO
+    d = zs.dict
+    for _, m in sl[lo:hi]:
+        del d[m]
+    del sl[lo:hi]
+    _changed(c, db, key, zs, hi - lo)
+    return integer(hi - lo)
+
+
+@command("zremrangebyrank")
+def zremrangebyrank(c, argv):
+    return _zremrange(c, argv, RANK)
+
+
+@command("zremrangebyscore")
+def zremrangebyscore(c, argv):
+    return _zremrange(c, argv, SCORE)
+
+
+@command("zremrangebylex")
+def zremrangebylex(c, argv):
+    return _zremrange(c, argv, LEX)
+
+
+# ---------------------------------------------------------------------------
+# Pops: ZPOPMIN ZPOPMAX ZMPOP and the blocking BZPOPMIN BZPOPMAX BZMPOP
+# ---------------------------------------------------------------------------
+
+def _pop(c, db, key, zs, where_max: bool, count: int):
+    """Remove up to ``count`` extremes; returns [(member, score)]."""
+    sl = zs.sl
+    n = len(sl)
+    k = count if count < n else n
+    if where_max:
+        taken = sl[n - k:]
+        taken.reverse()
+        del sl[n - k:]
+    else:
+        taken = sl[:k]
+        del sl[:k]
+    d = zs.dict
+    for _, m in taken:
+        del d[m]
+    _changed(c, db, key, zs, k)
+    return [(m, s) for s, m in taken]
+
+
+def _zpop(c, argv, where_max):
+    n = len(argv)
+    if n > 3:
+        raise syntax_error()
+    count = positive_long(argv[2]) if n == 3 else -1
+    db = c.db
+    key = argv[1]
+    zs = _read(db, key)
+    if zs is None or count == 0:
+        return EMPTY_ARRAY
+    popped = _pop(c, db, key, zs, where_max, 1 if count < 0 else count)
+    if c.r.version == 3 and count != -1:
+        items = _pairs_nested(c, popped)
+    else:
+        items = _pairs_flat(c, popped)
+    return array_header(len(items)) + b"".join(items)
+
+
+@command("zpopmin")
+def zpopmin(c, argv):
+    return _zpop(c, argv, False)
+
+
+@command("zpopmax")
+def zpopmax(c, argv):
+    return _zpop(c, argv, True)
+
+
+def _mpop_reply(c, key, popped) -> bytes:
+    return b"*2\r\n" + bulk(key) + array_header(len(popped)) + b"".join(_pairs_nested(c, popped))
+
+
+def _bpop_reply(c, key, popped) -> bytes:
+    m, s = popped[0]
+    return b"*3\r\n" + bulk(key) + bulk(m) + c.r.double(s)
+
+
+def _pop_prop(key, where_max, count, n):
+    """How a served pop travels to replicas/AOF: ZPOPMIN/ZPOPMAX key, with the
+    number actually popped when the command had a COUNT (ZMPOP/BZMPOP)."""
+    name = b"ZPOPMAX" if where_max else b"ZPOPMIN"
+    if count < 0:
+        return [[name, key]]
+    return [[name, key, b"%d" % (count if count < n else n)]]
+
+
+def _parse_mpop(argv, numkeys_idx: int):
+    numkeys = range_long(argv[numkeys_idx], 1, INT64_MAX, "ERR numkeys should be greater than 0")
+    where_idx = numkeys_idx + numkeys + 1
+    n = len(argv)
+    if where_idx >= n:
+        raise syntax_error()
+    w = argv[where_idx].lower()
+    if w == b"min":
+        where_max = False
+    elif w == b"max":
+        where_max = True
+    else:
+        raise syntax_error()
+    count = -1
+    j = where_idx + 1
+    while j < n:
+        if count == -1 and argv[j].lower() == b"count" and j + 1 < n:
+            count = range_long(argv[j + 1], 1, INT64_MAX, "ERR count should be greater than 0")
+            j += 2
+        else:
+            raise syntax_error()
+    return argv[numkeys_idx + 1:where_idx], where_max, (1 if count == -1 else count)
+
+
+def _first_zset(db, keys):
+    for k in keys:
+        zs = db.lookup(k)
+        if zs is None:
+            continue
+        if type(zs) is not ZSet:
+            raise wrongtype()
+        if zs:
+            return k, zs
+    return None, None
+
+
+@command("zmpop")
+def zmpop(c, argv):
+    keys, where_max, count = _parse_mpop(argv, 1)
+    db = c.db
+    key, zs = _first_zset(db, keys)
+    if zs is None:
+        return c.r.null_array
+    n = len(zs)
+    popped = _pop(c, db, key, zs, where_max, count)
+    c.prop = _pop_prop(key, where_max, count, n)
+    return _mpop_reply(c, key, popped)
+
+
+def _blocking_pop(c, argv, keys, timeout_arg, where_max, count, mpop: bool):
+    timeout = parse_timeout(timeout_arg)
+    db = c.db
+    for k in keys:
+        zs = db.lookup(k)
+        if zs is None:
+            continue
+        if type(zs) is not ZSet:
+            raise wrongtype()
+        n = len(zs)
+        popped = _pop(c, db, k, zs, where_max, 1 if count < 0 else count)
+        c.prop = _pop_prop(k, where_max, count, n)
+        return _mpop_reply(c, k, popped) if mpop else _bpop_reply(c, k, popped)
+    if c.in_exec:
+        # A transaction cannot block: Redis answers as if the timeout expired.
+        return c.r.null_array
+
+    def retry(client, key):
+        d = client.blocked.db
+        zs = d.data.get(key)
+        if type(zs) is not ZSet or not zs:
+            return None
+        if d.snap is not None:
+            d.snap.preserve(d, key)  # served outside call(): hand the old value to the snapshot
+        n = len(zs)
+        popped = _pop(client, d, key, zs, where_max, 1 if count < 0 else count)
+        client.prop = _pop_prop(key, where_max, count, n)
+        return _mpop_reply(client, key, popped) if mpop else _bpop_reply(client, key, popped)
+
+    return c.server.block(c, db, list(keys), timeout, retry, c.r.null_array, None, argv, kind="zset")
+
+
+@command("bzpopmin")
+def bzpopmin(c, argv):
+    return _blocking_pop(c, argv, argv[1:-1], argv[-1], False, -1, False)
+
+
+@command("bzpopmax")
+def bzpopmax(c, argv):
+    return _blocking_pop(c, argv, argv[1:-1], argv[-1], True, -1, False)
+
+
+@command("bzmpop")
+def bzmpop(c, argv):
+    keys, where_max, count = _parse_mpop(argv, 2)
+    return _blocking_pop(c, argv, keys, argv[1], where_max, count, True)
+
+
+# ---------------------------------------------------------------------------
+# ZRANDMEMBER
+# ---------------------------------------------------------------------------
+
+@command("zrandmember")
+def zrandmember(c, argv):
+    n = len(argv)
+    if n == 2:
+        zs = _read(c.db, argv[1])
+        if zs is None:
+            return c.r.null
+        return bulk(zs.sl[random.randrange(len(zs.sl))][1])
+    count = range_long(argv[2], -INT64_MAX, INT64_MAX)
+    withscores = False
+    if n > 4 or (n == 4 and argv[3].lower() != b"withscores"):
+        raise syntax_error()
+    if n == 4:
+        withscores = True
+        if count < -(INT64_MAX // 2) or count > INT64_MAX // 2:
+            raise CommandError("ERR value is out of range")
+    zs = _read(c.db, argv[1])
+    if zs is None or count == 0:
+        return EMPTY_ARRAY
+    sl = zs.sl
+    size = len(sl)
+    if count < 0:
+        idx = random.choices(range(size), k=-count)
+        elems = [sl[i] for i in idx]
+    elif count == 1:
+        elems = [sl[random.randrange(size)]]
+    elif count >= size:
+        elems = list(reversed(sl))  # Redis walks the zset from its tail here
+    else:
+        idx = random.sample(range(size), count)
+        elems = [sl[i] for i in idx]
+    return emit_range(c, elems, withscores)
+
+
+# ---------------------------------------------------------------------------
+# ZUNION ZINTER ZDIFF (+STORE), ZINTERCARD
+# ---------------------------------------------------------------------------
+
+UNION, INTER, DIFF = 0, 1, 2
+_AGG = {b"sum": 0, b"min": 1, b"max": 2}
+
+
+def _src_scores(obj):
+    """A source as a mapping member -> score (a set's members score 1)."""
+    if obj is None:
+        return {}
+    if type(obj) is ZSet:
+        return obj.dict
+    return dict.fromkeys(obj, 1.0)
+
+
+def _setop(c, argv, numkeys_idx: int, op: int, store: bool, card: bool):
+    """zunionInterDiffGenericCommand -> (result dict or cardinality, withscores)."""
+    setnum = parse_int(argv[numkeys_idx])
+    cmdname = argv[0].lower().decode("latin-1")
+    if setnum < 1:
+        raise CommandError("ERR at least 1 input key is needed for '%s' command" % cmdname)
+    n = len(argv)
+    if setnum > n - (numkeys_idx + 1):
+        raise syntax_error()
+    db = c.db
+    srcs = []
+    j = numkeys_idx + 1
+    for _ in range(setnum):
+        obj = db.lookup(argv[j])
+        if obj is not None and type(obj) is not ZSet and type(obj) is not RSet:
+            raise wrongtype()
+        srcs.append(obj)
+        j += 1
+    weights = [1.0] * setnum
+    agg = 0
+    withscores = False
+    limit = 0
+    while j < n:
+        o = argv[j].lower()
+        left = n - j
+        if op != DIFF and not card and left >= setnum + 1 and o == b"weights":
+            j += 1
+            for i in range(setnum):
+                weights[i] = parse_score(argv[j], "ERR weight value is not a float")
+                j += 1
+        elif op != DIFF and not card and left >= 2 and o == b"aggregate":
+            a = _AGG.get(argv[j + 1].lower())
+            if a is None:
+                raise syntax_error()
+            agg = a
+            j += 2
+        elif not store and not card and o == b"withscores":
+            withscores = True
+            j += 1
+        elif card and left >= 2 and o == b"limit":
+            limit = positive_long(argv[j + 1], "ERR LIMIT can't be negative")
+            j += 2
+        else:
+            raise syntax_error()
+
+    maps = [_src_scores(s) for s in srcs]
+    if op == DIFF:
+        first = maps[0]
+        rest = [m for m in maps[1:] if m]
+        return {m: s for m, s in first.items() if not any(m in r for r in rest)}, withscores
+    order = sorted(range(setnum), key=lambda i: len(maps[i]))
+    if op == INTER:
+        m0 = maps[order[0]]
+        if card:
+            count = 0
+            if m0:
+                others = [maps[i] for i in order[1:]]
+                for m in m0:
+                    for o in others:
+                        if m not in o:
+                            break
+                    else:
+                        count += 1
+                        if limit and count >= limit:
+                            break
+            return count, False
+        res = {}
+        if not m0:
+            return res, withscores
+        w0 = weights[order[0]]
+        others = [(maps[i], weights[i]) for i in order[1:]]
+        for m, s in m0.items():
+            score = w0 * s
+            if score != score:
+                score = 0.0
+            for o, w in others:
+                v = o.get(m)
+                if v is None:
+                    break
+                v = w * v
+                if v != v:
+                    v = 0.0
+                score = _aggregate(score, v, agg)
+            else:
+                res[m] = score
+        return res, withscores
+    res = {}
+    for i in order:
+        w = weights[i]
+        for m, s in maps[i].items():
+            v = w * s
+            if v != v:
+                v = 0.0
+            cur = res.get(m)
+            res[m] = v if cur is None else _aggregate(cur, v, agg)
+    return res, withscores
+
+
+def _aggregate(a: float, b: float, agg: int) -> float:
+    if agg == 0:
+        r = a + b
+        return 0.0 if r != r else r
+    if agg == 1:
+        return b if b < a else a
+    return b if b > a else a
+
+
+def _setop_reply(c, argv, op):
+    res, withscores = _setop(c, argv, 1, op, False, False)
+    if not res:
+        return EMPTY_ARRAY
+    elems = sorted((s, m) for m, s in res.items())
+    return emit_range(c, elems, withscores)
+
+
+def _setop_store(c, argv, op):
+    res, _ = _setop(c, argv, 2, op, True, False)
+    return _store(c, argv[1], ZSet(res.items()) if res else None)
+
+
+@command("zunion")
+def zunion(c, argv):
+    return _setop_reply(c, argv, UNION)
+
+
+@command("zinter")
+def zinter(c, argv):
+    return _setop_reply(c, argv, INTER)
+
+
+@command("zdiff")
+def zdiff(c, argv):
+    return _setop_reply(c, argv, DIFF)
+
+
+@command("zunionstore")
+def zunionstore(c, argv):
+    return _setop_store(c, argv, UNION)
+
+
+@command("zinterstore")
+def zinterstore(c, argv):
+    return _setop_store(c, argv, INTER)
+
+
+@command("zdiffstore")
+def zdiffstore(c, argv):
+    return _setop_store(c, argv, DIFF)
+
+
+@command("zintercard")
+def zintercard(c, argv):
+    count, _ = _setop(c, argv, 1, INTER, False, True)
+    return integer(count)
+
+
+# ---------------------------------------------------------------------------
+# ZSCAN
+# ---------------------------------------------------------------------------
+
+@command("zscan")
+def zscan(c, argv):
+    parse_cursor(argv[2])
+    zs = _read(c.db, argv[1])
+    if zs is None:
+        return _EMPTY_SCAN
+    match = parse_scan_options(argv, 3)
+    parts = []
+    k = 0
+    for s, m in zs.sl:
+        if match is not None and not match(m):
+            continue
+        parts.append(bulk(m))
+        parts.append(bulk(format_double(s)))
+        k += 2
+    return b"*2\r\n$1\r\n0\r\n" + array_header(k) + b"".join(parts)
