@@ -453,7 +453,7 @@ class Config:
 
         olds = [self.values[d.name] for d in chosen]
         if any(d.name == "dir" for d in chosen):
-            olds = [os.getcwd() if d.name == "dir" else o for d, o in zip(chosen, olds)]
+            olds = [_getcwd(o) if d.name == "dir" else o for d, o in zip(chosen, olds)]
         changed = []
         for i, (d, (name, raw)) in enumerate(zip(chosen, pairs)):
             words = _split_set_value(raw) if d.multi else [raw]
@@ -723,6 +723,15 @@ def _display_name(d: Directive, asked: str) -> str:
 
 def _allow_protected(setting: str, local: bool) -> bool:
     return setting == "yes" or (setting == "local" and local)
+
+
+def _getcwd(fallback):
+    """The current directory; ``fallback`` once it was removed (CONFIG SET
+    dir is how an operator recovers from that)."""
+    try:
+        return os.getcwd()
+    except OSError:
+        return fallback
 
 
 def _set_error(deny_loading, invalid_name, err_name, errstr) -> str:

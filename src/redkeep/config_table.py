@@ -25,7 +25,6 @@ import os
 
 from .config import (INT_MAX, INT_MIN, LLONG_MAX, ULLONG_MAX, UINT_MAX, ConfigError, Directive,
                      format_memory, memtoull, sds_repr)
-from .resp import split_args
 
 LONG_MAX = LLONG_MAX
 SSIZE_MAX = LLONG_MAX
@@ -139,7 +138,10 @@ def _rewrite_save(cfg, d, state):
     state.mark(d.name)
 
 
-DEFAULT_BIND = ["*", "-::*"]
+# Safe by default: Redis's compiled default is "* -::*" (all interfaces,
+# guarded only by protected mode); redkeep binds loopback unless told
+# otherwise, as the redis.conf Redis ships does.
+DEFAULT_BIND = ["127.0.0.1", "-::1"]
 
 
 def _parse_bind(cfg, args, old):
@@ -487,6 +489,10 @@ TABLE = [
     B("disable-thp", True, imm=True),
     B("cluster-allow-replica-migration", True),
     B("replica-announced", True),
+    # redkeep only: a replica holding keys refuses a full resync that would
+    # replace them with the empty dataset of a primary that restarted without
+    # its data (redis#2087); REPLICAOF again or "no" here accepts it.
+    B("replica-refuse-empty-master-sync", True),
     B("latency-tracking", True),
     B("aof-disable-auto-gc", False),
     B("replica-ignore-disk-write-errors", False),
@@ -657,4 +663,4 @@ DEPRECATED = {"list-max-ziplist-entries": (2, 2), "list-max-ziplist-value": (2, 
               "lua-replicate-commands": (2, 2)}
 
 __all__ = ["TABLE", "DEPRECATED", "NOT_IMPLEMENTED", "DEFAULT_BIND", "DEFAULT_OBUF", "OBUF_CLASSES",
-           "notify_flags_from_string", "notify_flags_to_string", "split_args"]
+           "notify_flags_from_string", "notify_flags_to_string"]

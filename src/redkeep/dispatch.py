@@ -5,7 +5,7 @@ Order of checks (each a reply texts clients match on):
  1. unknown command / subcommand / wrong arity (flags MULTI as failed)
  2. NOAUTH
  3. no-multi commands inside MULTI
- 4. MISCONF (persistence errors) for writes and PING
+ 4. MISCONF (persistence errors) for writes and PING; NOREPLICAS (min-replicas-to-write)
  5. READONLY on a read-only replica
  6. RESP2 pub/sub context
  7. MASTERDOWN (replica-serve-stale-data no)
@@ -105,6 +105,8 @@ class Dispatcher:
         is_write = cmd.write or (cmd.name == "exec" and c.multi and any(x[0].write for x in c.multi))
         if self.write_error is not None and (is_write or cmd.name == "ping") and not c.is_master:
             return self.write_error
+        if self.repl_noreplicas and is_write and self.replica_of is None:
+            return "NOREPLICAS Not enough good replicas to write."
         if self.replica_of is not None and self.config["replica-read-only"] and is_write and not c.is_master:
             return "READONLY You can't write against a read only replica."
         if c.resp_ver == 2 and (c.channels or c.patterns or c.shard_channels) and cmd.name not in PUBSUB_ALLOWED:
@@ -138,6 +140,7 @@ class Dispatcher:
         """Run one command (also used by EXEC for each queued command)."""
         dirty = self.dirty
         c.prop = None
+        self.current_client = c
         if self.snapshot is not None and cmd.write:
             # Copy-on-write for the snapshot in progress: hand the old
             # values of the keys this command may change to it first.

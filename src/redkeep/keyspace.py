@@ -53,13 +53,16 @@ class RHash(dict):
 
 
 class RSet(set):
-    """``big`` is True once the set left the intset encoding."""
+    """``big`` is True once the set left the intset encoding.  ``rnd`` is
+    t_set's random-access index ((members list, member -> position), built by
+    the first random pick on a big set), None until then."""
 
-    __slots__ = ("big",)
+    __slots__ = ("big", "rnd")
 
     def __init__(self, *a):
         super().__init__(*a)
         self.big = False
+        self.rnd = None
 
 
 class Opaque:
@@ -116,9 +119,16 @@ class Database:
         """The value, or None if missing/expired (expiring it lazily)."""
         if self.expires:
             when = self.expires.get(key)
-            if when is not None and when <= self.server.clock_ms() and self.server.may_expire():
-                self.server.expire_key(self, key)
-                return None
+            if when is not None and when <= self.server.clock_ms():
+                server = self.server
+                if server.may_expire():
+                    server.expire_key(self, key)
+                    return None
+                # A replica keeps the key until its primary's DEL arrives, but
+                # reports it missing to everyone except that primary's stream.
+                c = server.current_client
+                if c is None or not c.is_master:
+                    return None
         return self.data.get(key)
 
     def exists(self, key: bytes) -> bool:

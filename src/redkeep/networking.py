@@ -35,7 +35,7 @@ class Client(asyncio.Protocol):
         "blocked", "queued", "closing", "ctime", "last_interaction", "last_cmd",
         "addr", "laddr", "fd", "out", "batching", "reply_mode", "is_master", "is_replica",
         "monitor", "prop", "in_exec", "no_evict", "kind", "obuf_soft_since", "paused_reading",
-        "lib_name", "lib_ver", "argv_mem", "resp_ver", "user",
+        "lib_name", "lib_ver", "argv_mem", "resp_ver", "user", "woff",
     )
 
     def __init__(self, server):
@@ -80,6 +80,7 @@ class Client(asyncio.Protocol):
         self.lib_name = b""
         self.lib_ver = b""
         self.user = "default"
+        self.woff = 0  # master_repl_offset after this client's last write (WAIT)
 
     # -- asyncio.Protocol ------------------------------------------------------
 

@@ -393,6 +393,11 @@ class RequestParser:
 
     def _inline(self, data: bytes, out: list) -> bytes:
         nl = data.find(b"\n")
+        nul = data.find(b"\x00", 0, nl if nl >= 0 else len(data))
+        if nul >= 0:
+            # Redis looks for the newline with strchr(), which stops at a NUL:
+            # such a line never completes and only the size limit ends it.
+            nl = -1
         if nl < 0:
             if len(data) > INLINE_MAX:
                 raise ProtocolError("too big inline request")

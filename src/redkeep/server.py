@@ -65,6 +65,7 @@ class Server(Dispatcher):
         self.slowlog = deque()
         self.slowlog_next_id = 0
         self.errorstats: dict[str, int] = {}
+        self.current_client = None  # the client whose command runs now
         self.snapshot = None  # the fork-less snapshot in progress (persistence/snapshot.py)
         self.dirty_at_last_save = 0
         self.write_error = None  # MISCONF text while persistence is failing
@@ -78,7 +79,12 @@ class Server(Dispatcher):
         self.lastsave = int(time.time())
         self.replid = os.urandom(20).hex()  # replication id (INFO, PSYNC)
         self.replid2 = "0" * 40
+        self.master_repl_offset = 0
+        self.second_repl_offset = -1
+        self.repl_noreplicas = False  # min-replicas-to-write not met (replication/primary.py)
         self.active_expire_enabled = True  # DEBUG SET-ACTIVE-EXPIRE
+        from .commands.t_zset import ZSet
+        self.make_zset_from_rdb = ZSet.from_rdb  # what the RDB decoder builds zsets with
         self.stat_reset()
         self.apply_config()
 
@@ -101,6 +107,7 @@ class Server(Dispatcher):
         self.checks_needed = bool(
             self.write_error is not None
             or self.replica_of is not None
+            or self.repl_noreplicas
             or self.loading
             or self.pubsub_channels or self.pubsub_patterns or self.pubsub_shard_channels
         )
@@ -177,8 +184,8 @@ class Server(Dispatcher):
         cfg = self.config
         if not cfg["protected-mode"] or self.requirepass:
             return False
-        if cfg["bind"] != ["127.0.0.1", "-::1"] and "bind" in cfg.seen:
-            return False
+        # Redis 7.0 (acceptCommonHandler) looks only at protected-mode and
+        # whether the default user has a password, not at bind.
         host = c.addr.rsplit(":", 1)[0]
         return not (host.startswith("127.") or host in ("::1", "localhost") or c.laddr.startswith("/"))
 
@@ -316,8 +323,12 @@ class Server(Dispatcher):
                             break
                         continue
                     b = c.blocked
-                    if self.snapshot is not None and b.cmd is not None and b.argv is not None:
-                        self.snapshot.preserve_command(b.db, b.cmd, b.argv)
+                    if self.snapshot is not None and b.argv is not None:
+                        # Serving the pop changes keys in place: the snapshot
+                        # gets their old values first (see snapshot.py).
+                        bcmd = b.cmd or self.commands.get(b.argv[0])
+                        if bcmd is not None:
+                            self.snapshot.preserve_command(b.db, bcmd, b.argv)
                     dirty = self.dirty
                     c.prop = None
                     reply = b.retry(c, key)

@@ -1,6 +1,7 @@
 """Hash commands against real Redis 7.0, byte for byte."""
 
 import pytest
+import redis
 
 from helpers import RawConn
 
@@ -201,8 +202,15 @@ def test_watch_and_stats(server, r):
         c1.call("MULTI")
         c1.call("PING")
         assert c1.call("EXEC") == b"*-1\r\n"
+        r.hset("w", "s", "str")
         c1.call("WATCH", "w")
-        r.hdel("w", "zz")  # nothing deleted: not a change
+        # no change: nothing deleted, an existing field, a failed increment
+        r.hdel("w", "zz")
+        r.hsetnx("w", "a", "x")
+        with pytest.raises(redis.ResponseError):
+            r.hincrby("w", "s", 1)
+        with pytest.raises(redis.ResponseError):
+            r.hincrbyfloat("w", "s", 1)
         c1.call("MULTI")
         c1.call("PING")
         assert c1.call("EXEC") == b"*1\r\n+PONG\r\n"

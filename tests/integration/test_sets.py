@@ -4,7 +4,7 @@ propagation (SPOP -> SREM / DEL) through the AOF-style propagate stream."""
 
 import pytest
 
-from helpers import RawConn, wait_for
+from helpers import RawConn
 
 INTS = [str(i) for i in (5, -3, 100, 0, 42, 9223372036854775807, -9223372036854775808)]
 
@@ -222,3 +222,46 @@ def test_watch_and_multi(differ):
     d.check("SPOP", "s", "5")
     d.check("SMEMBERS", "s")
     d.check("EXEC")
+
+
+def test_random_picks_on_big_sets_track_changes(r):
+    """The random-access index of a big set follows SADD/SREM/SMOVE/SPOP."""
+    import random
+    rnd = random.Random(3)
+    model = {f"m{i}".encode() for i in range(200)}
+    r.sadd("s", *model)
+    assert r.srandmember("s") in model  # builds the index
+    for _ in range(300):
+        op = rnd.random()
+        if op < 0.3:
+            m = f"m{rnd.randint(0, 400)}".encode()
+            r.sadd("s", m)
+            model.add(m)
+        elif op < 0.5:
+            m = f"m{rnd.randint(0, 400)}".encode()
+            r.srem("s", m)
+            model.discard(m)
+        elif op < 0.6:
+            m = f"m{rnd.randint(0, 400)}".encode()
+            assert r.smove("s", "other", m) == (m in model)
+            model.discard(m)
+        elif op < 0.8:
+            m = r.spop("s")
+            assert m in model
+            model.discard(m)
+        else:
+            got = r.srandmember("s", rnd.choice([1, 5, -5, 150]))
+            assert set(got) <= model
+    assert set(r.smembers("s")) == model
+    popped = r.spop("s", 50)
+    assert len(set(popped)) == 50 and set(popped) <= model
+    model -= set(popped)
+    assert set(r.smembers("s")) == model and r.scard("s") == len(model)
+
+
+def test_spop_rebuild_encoding(r):
+    """SPOP taking most of a set rebuilds the rest, which may be an intset again."""
+    r.sadd("s", "a", *range(10))
+    r.spop("s", 10)
+    (left,) = r.smembers("s")
+    assert r.object("encoding", "s") == (b"hashtable" if left == b"a" else b"intset")

@@ -91,7 +91,7 @@ def test_parsed_defaults():
     c = Config(TABLE)
     assert c["port"] == 6379 and c["databases"] == 16 and c["protected-mode"] is True
     assert c["save"] == [(3600, 1), (300, 100), (60, 10000)]
-    assert c["bind"] == ["*", "-::*"]
+    assert c["bind"] == ["127.0.0.1", "-::1"]  # safe by default (see config_table.DEFAULT_BIND)
     assert c["client-output-buffer-limit"] == DEFAULT_OBUF
     assert c["client-output-buffer-limit"]["replica"] == (256 * 1024 * 1024, 64 * 1024 * 1024, 60)
     assert c["proto-max-bulk-len"] == 512 * 1024 * 1024

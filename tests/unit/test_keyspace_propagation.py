@@ -142,3 +142,34 @@ def test_lazy_expiry_propagates_only_the_del(env, srv):
     for cmd in (("MULTI",), ("GET", "k"), ("SET", "a", "1"), ("EXEC",)):
         run(*cmd)
     assert [a for _, a in log] == [[b"MULTI"], [b"DEL", b"k"], [b"SET", b"a", b"1"], [b"EXEC"]]
+
+
+def _expired_key(srv, run, key="k"):
+    run("SET", key, "v")
+    srv.dbs[0].expires[key.encode()] = 1  # logically expired, not yet deleted
+
+
+@pytest.mark.parametrize("between,aborted", [
+    (("GET", "k"), False),            # lazy expiry deletes it: no logical change
+    (("DEL", "k"), False),
+    (("FLUSHALL",), False),
+    (("SET", "k", "new"), True),      # expired, then recreated: a change
+    (("SET", "other", "x"), False),
+])
+def test_watch_of_already_expired_key(env, srv, between, aborted):
+    run, log, _ = env
+    _expired_key(srv, run)
+    run("WATCH", "k")
+    run(*between)
+    run("MULTI")
+    run("PING")
+    assert run("EXEC") == (b"*-1\r\n" if aborted else b"*1\r\n+PONG\r\n")
+
+
+def test_watched_key_expiring_after_watch_aborts(env, srv):
+    run, log, _ = env
+    run("SET", "k", "v")
+    run("WATCH", "k")
+    srv.dbs[0].expires[b"k"] = 1
+    run("MULTI")
+    assert run("EXEC") == b"*-1\r\n"

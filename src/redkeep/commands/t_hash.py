@@ -66,20 +66,14 @@ def _read(c, key):
 
 
 def _write_or_create(c, key):
-    """hashTypeLookupWriteOrCreate: the hash, created (empty) if missing."""
+    """hashTypeLookupWriteOrCreate: the hash, created (empty) if missing.
+    Callers touch the key (WATCH) only once they did change it."""
     db = c.db
     h = _write(db, key)
     if h is None:
         h = RHash()
         db.add(key, h)
-    elif db.watched:
-        db.touch(key)
     return h
-
-
-def _limits(c):
-    values = c.server.config.values
-    return values["hash-max-listpack-entries"], values["hash-max-listpack-value"]
 
 
 def _convert_for_args(c, h, argv, start: int) -> None:
@@ -94,11 +88,12 @@ def _convert_for_args(c, h, argv, start: int) -> None:
 def _set(c, h, field: bytes, value: bytes) -> None:
     """hashTypeSet with its encoding checks (HINCRBY* reach it directly)."""
     if not h.big:
-        max_entries, maxval = _limits(c)
+        values = c.server.config.values
+        maxval = values["hash-max-listpack-value"]
         if len(field) > maxval or len(value) > maxval:
             h.big = True
         h[field] = value
-        if len(h) > max_entries:
+        if len(h) > values["hash-max-listpack-entries"]:
             h.big = True
     else:
         h[field] = value
@@ -120,7 +115,17 @@ def hset(c, argv):
     if n & 1:
         raise CommandError("ERR wrong number of arguments for 'hset' command")
     h = _write_or_create(c, argv[1])
+    if c.db.watched:
+        c.db.touch(argv[1])
     before = len(h)
+    if n == 4:
+        field, value = argv[2], argv[3]
+        if h.big:
+            h[field] = value
+        else:
+            _set(c, h, field, value)
+        c.server.dirty += 1
+        return ONE if len(h) > before else ZERO
     if not h.big:
         _convert_for_args(c, h, argv, 2)
     for i in range(2, n, 2):
@@ -148,6 +153,8 @@ def hsetnx(c, argv):
     if not h.big:
         _convert_for_args(c, h, argv, 2)
     _set(c, h, field, argv[3])
+    if c.db.watched:
+        c.db.touch(argv[1])
     c.server.dirty += 1
     return ONE
 
@@ -189,6 +196,8 @@ def hincrby(c, argv):
         raise CommandError("ERR increment or decrement would overflow")
     out = b"%d" % new
     _set(c, h, field, out)
+    if c.db.watched:
+        c.db.touch(argv[1])
     c.server.dirty += 1
     return integer(new)
 
@@ -223,6 +232,8 @@ def hincrbyfloat(c, argv):
             raise CommandError("ERR increment would produce NaN or Infinity")
         out = ld_format(total)
     _set(c, h, field, out)
+    if c.db.watched:
+        c.db.touch(key)
     c.server.dirty += 1
     # The result, not the addition, goes to replicas and the AOF, so float
     # precision or formatting can never make them diverge.

@@ -287,8 +287,8 @@ def _persistence(server):
         else:
             v = _a(server, attr, default) if attr else default
         out.append("%s:%s" % (field, _fmt(v)))
-        if field == "async_loading" and server.loading and "loading_fields" in live:
-            out.extend(live["loading_fields"])
+    if server.loading and "loading_fields" in live:
+        out.extend(live["loading_fields"])  # at the section's end, as Redis prints them
     return out
 
 

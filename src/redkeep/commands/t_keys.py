@@ -14,10 +14,10 @@ from itertools import islice
 
 from ..errors import NO_SUCH_KEY, NOT_INT, SYNTAX, CommandError
 from ..keyspace import RHash, RList, RSet, Opaque, type_name
-from ..resp import EMPTY_ARRAY, NEG_ONE, NEG_TWO, OK, ONE, ZERO, array_header, bulk, bulk_array, integer
+from ..resp import NEG_ONE, NEG_TWO, OK, ONE, ZERO, array_header, bulk, bulk_array, integer
 from .glob import compile_pattern
 from .table import command
-from .util import INT64_MAX, INT64_MIN, is_strict_int, parse_int, wrongtype
+from .util import INT64_MAX, is_strict_int, parse_int, wrongtype
 
 SAME_OBJECT = "ERR source and destination objects are the same"
 DB_RANGE = "ERR DB index is out of range"
@@ -765,6 +765,15 @@ def _zset_items(z):
     return z.items()
 
 
+def _c_string(b: bytes) -> bytes:
+    nul = b.find(b"\0")
+    return b if nul < 0 else b[:nul]
+
+
+def _same(b: bytes) -> bytes:
+    return b
+
+
 def _sort_generic(c, argv, readonly: bool):
     desc = alpha = False
     limit_start, limit_count = 0, -1
@@ -846,15 +855,18 @@ def _sort_generic(c, argv, readonly: bool):
 
     if not dontsort:
         if alpha:
+            # Replies compare with strcoll (C strings: up to the first NUL; the
+            # server's collation is byte order), STORE compares whole bytes.
+            cut = _c_string if storekey is None else _same
             if sortby is not None:
                 keyed = []
                 for e in elems:
                     bv = _pattern_value(c, sortby, e)
-                    keyed.append(((bv is not None, bv or b""), e))
+                    keyed.append(((bv is not None, cut(bv) if bv is not None else b""), e))
                 keyed.sort(key=lambda t: t[0], reverse=desc)
                 elems = [e for _, e in keyed]
             else:
-                elems.sort(reverse=desc)
+                elems.sort(key=cut, reverse=desc)
         else:
             keyed = []
             bad = False

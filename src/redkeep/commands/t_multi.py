@@ -47,9 +47,14 @@ class StaleWatch:
     @dirty_cas.setter
     def dirty_cas(self, value):
         if self.stale:
-            if self.key not in self.db.data:
+            db = self.db
+            if self.key not in db.data:
                 self.stale = False  # the expired key is now deleted: no logical change
-            return
+                return
+            if db.is_expired(self.key):
+                return  # still the same expired key
+            # Overwritten in place without being expired first: a new value.
+            self.stale = False
         self.client.dirty_cas = value
 
 
@@ -163,11 +168,11 @@ def watch(c, argv):
     mine = c.watched
     registry = db.watched
     for key in argv[1:]:
-        if any(d is db and k == key for d, k in mine):
-            continue
         lst = registry.get(key)
         if lst is None:
             registry[key] = lst = []
+        elif any(w is c or (type(w) is StaleWatch and w.client is c) for w in lst):
+            continue  # already watched in this db
         lst.append(StaleWatch(c, db, key) if db.expires and db.is_expired(key) else c)
         mine.append((db, key))
     return OK

@@ -1,10 +1,12 @@
-"""SAVE, BGSAVE, DUMP, RESTORE.  Mirrors the command half of Redis's rdb.c and
-cluster.c (DUMP/RESTORE).  The work is in persistence/rdb.py and rdb/."""
+"""SAVE, BGSAVE, DUMP, RESTORE, DEBUG RELOAD.  Mirrors the command half of
+Redis's rdb.c, cluster.c (DUMP/RESTORE) and debug.c (RELOAD).  The work is in
+persistence/rdb.py and rdb/."""
 
 from __future__ import annotations
 
 from ..errors import CommandError
 from ..resp import OK, bulk, simple
+from .t_debug import register
 from .table import command
 from .util import parse_int
 
@@ -17,6 +19,7 @@ def save(c, argv):
     if rdb.in_progress():
         raise CommandError(BGSAVE_IN_PROGRESS)
     if rdb.save():
+        rdb.saves += 1  # rdb_saves counts SAVE and BGSAVE, not internal saves
         return OK
     raise CommandError("ERR")
 
@@ -125,4 +128,26 @@ def restore(c, argv):
     if ttl:
         prop.append(b"ABSTTL")
     c.prop = [prop]
+    return OK
+
+
+@register("reload")
+def debug_reload(c, argv):
+    """DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, flush, load back,
+    blocking, as Redis does (a test of the whole persistence round trip)."""
+    flush = save = True
+    merge = False
+    for a in argv[2:]:
+        o = a.lower()
+        if o == b"merge":
+            merge = True
+        elif o == b"noflush":
+            flush = False
+        elif o == b"nosave":
+            save = False
+        else:
+            raise CommandError("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+    err = c.server.rdb.reload(save=save, flush=flush, merge=merge)
+    if err is not None:
+        raise CommandError(err)
     return OK

@@ -453,6 +453,9 @@ def role(c, argv):
     ``replica_of`` (host, port), ``repl_state`` and ``repl_offset`` for a
     replica; ``online_replicas`` [(ip, port, offset)] for a master."""
     server = c.server
+    repl = getattr(server, "repl", None)
+    if repl is not None:
+        return repl.role_reply(c)
     if server.replica_of is not None:
         host, port = server.replica_of
         state = getattr(server, "repl_state", "connect")

@@ -10,8 +10,11 @@ small all-integer set reply sorted, exactly as Redis does.  Replies built
 from hash-table sets come in Python's set order (Redis's is its dict order;
 neither is specified).
 
-Random picks (SPOP, SRANDMEMBER) index a snapshot tuple of the set: a Python
-set has no O(1) random access, so these cost O(n) on big sets.
+Random picks (SPOP, SRANDMEMBER).  A Python set has no random access, so the
+first pick from a set of more than ``_RND_MIN`` members builds ``RSet.rnd``:
+a list of the members plus member -> position, which the commands here then
+keep up to date (append on add, swap-remove on remove), making later picks
+O(1).  A size mismatch (a set changed elsewhere) rebuilds it.
 """
 
 from __future__ import annotations
@@ -100,6 +103,54 @@ def set_reply(c, members) -> bytes:
     return b"".join(parts)
 
 
+_RND_MIN = 64  # below this a tuple snapshot per pick is cheaper than an index
+
+
+def _rnd_index(s):
+    idx = s.rnd
+    if idx is None or len(idx[0]) != len(s):
+        arr = list(s)
+        idx = s.rnd = (arr, {m: i for i, m in enumerate(arr)})
+    return idx
+
+
+def _rnd_add(s, m) -> None:
+    arr, pos = s.rnd
+    pos[m] = len(arr)
+    arr.append(m)
+
+
+def _rnd_remove(s, m) -> None:
+    arr, pos = s.rnd
+    i = pos.pop(m, None)
+    if i is None:
+        s.rnd = None
+        return
+    last = arr.pop()
+    if i < len(arr):
+        arr[i] = last
+        pos[last] = i
+
+
+def pick(s):
+    """One uniformly random member of a non-empty set."""
+    n = len(s)
+    if n <= _RND_MIN:
+        return random.choice(tuple(s)) if n > 1 else next(iter(s))
+    arr = _rnd_index(s)[0]
+    return arr[random.randrange(n)]
+
+
+def discard(s, m) -> bool:
+    """Remove ``m`` keeping the random index current; True if it was there."""
+    if m not in s:
+        return False
+    s.discard(m)
+    if s.rnd is not None:
+        _rnd_remove(s, m)
+    return True
+
+
 def _read(db, key):
     s = db.lookup(key)
     if s is not None and type(s) is not RSet:
@@ -136,7 +187,12 @@ def sadd(c, argv):
     elif type(s) is not RSet:
         raise wrongtype()
     n = len(s)
-    if len(argv) == 3:
+    if s.rnd is not None:
+        for m in argv[2:]:
+            if m not in s:
+                s.add(m)
+                _rnd_add(s, m)
+    elif len(argv) == 3:
         s.add(argv[2])
     else:
         s.update(argv[2:])
@@ -164,7 +220,10 @@ def srem(c, argv):
     if s is None:
         return ZERO
     n = len(s)
-    if len(argv) == 3:
+    if s.rnd is not None:
+        for m in argv[2:]:
+            discard(s, m)
+    elif len(argv) == 3:
         s.discard(argv[2])
     else:
         s.difference_update(argv[2:])
@@ -221,9 +280,8 @@ def smove(c, argv):
         raise wrongtype()
     if src is dst:
         return ONE if member in src else ZERO
-    if member not in src:
+    if not discard(src, member):
         return ZERO
-    src.discard(member)
     if not src:
         db.delete(src_key)
     elif db.watched:
@@ -235,6 +293,8 @@ def smove(c, argv):
         db.add(dst_key, dst)
     if member not in dst:
         dst.add(member)
+        if dst.rnd is not None:
+            _rnd_add(dst, member)
         if not dst.big and len(dst) > intset_max(c.server):
             dst.big = True
         elif not dst.big and not is_strict_int(member):
@@ -260,8 +320,8 @@ def spop(c, argv):
     s = _read(db, key)
     if s is None:
         return c.r.null
-    member = random.choice(tuple(s)) if len(s) > 1 else next(iter(s))
-    s.discard(member)
+    member = pick(s)
+    discard(s, member)
     c.prop = [[b"SREM", key, member]]
     if not s:
         db.delete(key)
@@ -288,8 +348,15 @@ def _spop_count(c, argv):
         server.dirty += size
         c.prop = [[b"DEL", key]]
         return reply
-    popped = random.sample(tuple(s), count)
-    s.difference_update(popped)
+    if count <= size // 2 and size > _RND_MIN:
+        arr = _rnd_index(s)[0]
+        popped = [arr[i] for i in random.sample(range(size), count)]
+        for m in popped:
+            discard(s, m)
+    else:
+        popped = random.sample(tuple(s), count)
+        s.difference_update(popped)
+        s.rnd = None
     if size - count <= count // 5:
         # Redis rebuilds the remaining members into a new set (its "case 3"),
         # which may go back to an intset.
@@ -316,7 +383,7 @@ def srandmember(c, argv):
     s = _read(c.db, argv[1])
     if s is None:
         return c.r.null
-    return bulk(random.choice(tuple(s)) if len(s) > 1 else next(iter(s)))
+    return bulk(pick(s))
 
 
 def _srandmember_count(c, argv):
@@ -324,14 +391,17 @@ def _srandmember_count(c, argv):
     s = _read(c.db, argv[1])
     if s is None or count == 0:
         return EMPTY_ARRAY
-    if count < 0:
-        return bulk_array(random.choices(tuple(s), k=-count))
+    size = len(s)
     if count == 1:
-        return bulk_array([random.choice(tuple(s))])
-    if count >= len(s):
+        return bulk_array([pick(s)])
+    if count < 0:
+        pool = _rnd_index(s)[0] if size > _RND_MIN else tuple(s)
+        return bulk_array(random.choices(pool, k=-count))
+    if count >= size:
         members = ordered(s, intset_max(c.server))
         return bulk_array(members if type(members) is list else list(members))
-    return bulk_array(random.sample(tuple(s), count))
+    pool = _rnd_index(s)[0] if size > _RND_MIN else tuple(s)
+    return bulk_array(random.sample(pool, count))
 
 
 # ---------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from sortedcontainers import SortedList
 
 from ..errors import CommandError
 from ..keyspace import TYPE_OF, RSet
-from ..resp import CRLF, EMPTY_ARRAY, ZERO, array_header, bulk, format_double, integer
+from ..resp import EMPTY_ARRAY, ZERO, array_header, bulk, bulk_array, format_double, integer
 from .t_list import parse_timeout
 from .t_set import parse_cursor, parse_scan_options, positive_long, range_long
 from .table import command
@@ -116,6 +116,16 @@ class ZSet:
     def items(self):
         """(member, score) in ascending order."""
         return [(m, s) for s, m in self.sl]
+
+    # The RDB encoder reads zsets through this name (rdb/encoder.py).
+    items_by_score = items
+
+    @classmethod
+    def from_rdb(cls, pairs, big: bool) -> "ZSet":
+        """The RDB decoder's zset factory (Server.make_zset_from_rdb)."""
+        z = cls(pairs)
+        z.big = big
+        return z
 
     def refresh_encoding(self, server) -> None:
         """Redis's zsetConvertToListpackIfNeeded for a freshly built zset."""
@@ -338,36 +348,27 @@ def _window(sl, lo, hi, reverse, offset=0, limit=-1):
 # Replies
 # ---------------------------------------------------------------------------
 
-def _bulk_hdr(m: bytes) -> bytes:
-    return b"$%d\r\n" % len(m)
+def _score_text(s: float) -> bytes:
+    if s - s == 0.0:  # finite
+        return b"%.17g" % s
+    return b"inf" if s > 0 else b"-inf"
 
 
 def emit_range(c, elems, withscores: bool) -> bytes:
     """ZRANGE-style reply of (score, member) tuples: RESP2 flat, RESP3 pairs."""
-    n = len(elems)
     if not withscores:
-        parts = [array_header(n)]
-        for _, m in elems:
-            parts.append(_bulk_hdr(m))
-            parts.append(m)
-            parts.append(CRLF)
-        return b"".join(parts)
-    r = c.r
-    dbl = r.double
-    if r.version == 2:
+        return bulk_array([m for _, m in elems])
+    n = len(elems)
+    if c.r.version == 2:
         parts = [array_header(2 * n)]
         for s, m in elems:
-            parts.append(_bulk_hdr(m))
-            parts.append(m)
-            parts.append(CRLF)
-            parts.append(dbl(s))
+            t = b"%.17g" % s if s - s == 0.0 else _score_text(s)
+            parts.append(b"$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(m), m, len(t), t))
     else:
         parts = [array_header(n)]
         for s, m in elems:
-            parts.append(b"*2\r\n$%d\r\n" % len(m))
-            parts.append(m)
-            parts.append(CRLF)
-            parts.append(dbl(s))
+            t = b"%.17g" % s if s - s == 0.0 else _score_text(s)
+            parts.append(b"*2\r\n$%d\r\n%s\r\n,%s\r\n" % (len(m), m, t))
     return b"".join(parts)
 
 

@@ -102,7 +102,7 @@ class FileSink:
     def commit(self) -> None:
         """Rename the finished temp file over ``path`` and fsync the directory."""
         os.replace(self.tmp_path, self.path)
-        fsync_dir(os.path.dirname(os.path.abspath(self.path)))
+        fsync_dir(os.path.dirname(self.path))
 
     def discard(self) -> None:
         try:
@@ -112,7 +112,8 @@ class FileSink:
 
 
 def fsync_dir(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY)
+    """Make a rename durable: fsync the directory holding the new name."""
+    fd = os.open(path or ".", os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:

@@ -31,7 +31,7 @@ import time
 
 from ..rdb import LoadLimits, RdbError, RdbOptions, RdbReader, RdbWriter, standard_aux
 from .filesink import FileSink, fsync_dir
-from .snapshot import Snapshot
+from .snapshot import MAX_QUEUED, Snapshot
 
 log = logging.getLogger("redkeep")
 
@@ -69,6 +69,55 @@ def load_limits(config) -> LoadLimits:
         return LoadLimits()
 
 
+def _cwd() -> str:
+    """The server's directory for messages; 'unknown' once it was removed
+    (Redis's wording)."""
+    try:
+        return os.getcwd()
+    except OSError:
+        return "unknown"
+
+
+def _abs(path: str) -> str:
+    """``path`` made absolute when the cwd still exists, so a rename done
+    after CONFIG SET dir still targets the directory the save started in."""
+    try:
+        return os.path.join(os.getcwd(), path)
+    except OSError:
+        return path
+
+
+def _chain_hook(config, name: str, fn) -> None:
+    """Run ``fn`` after any CONFIG SET hook already registered for ``name``."""
+    prev = config.hooks.get(name)
+    if prev is None:
+        config.hooks[name] = lambda old, new: fn()
+    else:
+        def both(old, new):
+            prev(old, new)
+            fn()
+        config.hooks[name] = both
+
+
+def _on_flushall(server) -> None:
+    """flushAllDataAndResetRDB: FLUSHALL stops a running BGSAVE and, when
+    save points exist, saves the now empty dataset at once, so a restart
+    cannot bring the flushed keys back."""
+    rdb = getattr(server, "rdb", None)
+    if rdb is None:
+        return
+    if rdb.bgsave is not None:
+        rdb.kill_bgsave()
+    if server.config["save"]:
+        rdb.save()
+
+
+def _register_flushall_hook() -> None:
+    from ..commands import t_keys
+    if _on_flushall not in t_keys.FLUSHALL_HOOKS:
+        t_keys.FLUSHALL_HOOKS.append(_on_flushall)
+
+
 class RdbPersistence:
     def __init__(self, server):
         self.server = server
@@ -86,8 +135,14 @@ class RdbPersistence:
         self.bgsave_scheduled = False
         self.file_seq = 0
         self.waiters = []  # callbacks when the running BGSAVE ends (SHUTDOWN, replication)
+        self.loading_stats = None  # {'keys', 'expired'} while a load runs
         server.cron_hooks.append(self.cron)
         server.shutdown_hooks.append(self.on_shutdown)
+        # MISCONF follows the configuration at once, as Redis evaluates it
+        # per command: `CONFIG SET save ""` lets writes through again.
+        for name in ("save", "stop-writes-on-bgsave-error"):
+            _chain_hook(server.config, name, self._update_misconf)
+        _register_flushall_hook()
 
     def info_fields(self) -> dict:
         """INFO persistence, Redis's field names."""
@@ -101,8 +156,8 @@ class RdbPersistence:
             "rdb_current_bgsave_time_sec": int(now - self.bgsave_start) if snap is not None else -1,
             "rdb_saves": self.saves,
             "rdb_last_cow_size": self.last_cow_size,
-            "rdb_last_load_keys_expired": self.last_load_expired,
-            "rdb_last_load_keys_loaded": self.last_load_keys,
+            "rdb_last_load_keys_expired": (self.loading_stats or {}).get("expired", self.last_load_expired),
+            "rdb_last_load_keys_loaded": (self.loading_stats or {}).get("keys", self.last_load_keys),
             "current_cow_peak": snap.peak_extra if snap is not None else 0,
             "current_cow_size": snap.peak_extra if snap is not None else 0,
             "current_save_keys_processed": snap.keys_done if snap is not None else 0,
@@ -128,11 +183,11 @@ class RdbPersistence:
 
     @property
     def path(self) -> str:
-        return os.path.abspath(self.server.config["dbfilename"])
+        return _abs(self.server.config["dbfilename"])
 
     def _tmp_path(self) -> str:
         self.file_seq += 1
-        return os.path.abspath("temp-%d-%d.rdb" % (os.getpid(), self.file_seq))
+        return _abs("temp-%d-%d.rdb" % (os.getpid(), self.file_seq))
 
     def aux_fields(self, aof_base: bool = False) -> list:
         s = self.server
@@ -161,8 +216,7 @@ class RdbPersistence:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         except OSError as e:
             log.warning("Failed opening the temp RDB file %s (in server root dir %s) for saving: %s",
-                        os.path.basename(tmp), os.getcwd(), e.strerror)
-            self._save_failed()
+                        os.path.basename(tmp), _cwd(), e.strerror)
             return False
         try:
             def write(chunk):
@@ -189,14 +243,12 @@ class RdbPersistence:
                 os.unlink(tmp)
             except OSError:
                 pass
-            self._save_failed()
             return False
         log.notice("DB saved on disk")
         s.dirty_at_last_save = dirty_before
         s.lastsave = int(time.time())
         self.last_bgsave_ok = True
-        self.saves += 1
-        self._clear_misconf()
+        self._update_misconf()
         return True
 
     def write_snapshot_sync(self, write, aof_base: bool = False) -> None:
@@ -222,8 +274,8 @@ class RdbPersistence:
 
     def start_bgsave(self) -> bool:
         s = self.server
-        if self.bgsave is not None:
-            return False
+        if self.bgsave is not None or s.snapshot is not None:
+            return False  # one snapshot at a time (diskless sync, AOF rewrite)
         self.last_bgsave_try = time.monotonic()
         tmp = self._tmp_path()
         self.dirty_before = s.dirty
@@ -231,10 +283,15 @@ class RdbPersistence:
             sink = FileSink(s.loop, self.path, tmp, self._bgsave_written,
                             incremental_fsync=s.config.get("rdb-save-incremental-fsync", True))
         except OSError as e:
+            # Reported like a forked child that failed: BGSAVE "started",
+            # then the save ends in error (status err, MISCONF).
+            log.notice("Background saving started by pid %d", os.getpid())
             log.warning("Failed opening the temp RDB file %s (in server root dir %s) for saving: %s",
-                        os.path.basename(tmp), os.getcwd(), e.strerror)
+                        os.path.basename(tmp), _cwd(), e.strerror)
+            log.warning("Background saving error")
+            self.last_bgsave_time_sec = 0
             self._save_failed()
-            return False
+            return True
         snap = Snapshot(s, sink, lambda wr: RdbWriter(wr, rdb_options(s.config)),
                         self.aux_fields(), self.functions())
         s.snapshot = snap
@@ -260,7 +317,7 @@ class RdbPersistence:
         if done:
             self.server.snapshot = None
             sink.close()
-        elif sink.queued_bytes() > 0 and snap.sink.queued_bytes() > (8 << 20):
+        elif sink.queued_bytes() > MAX_QUEUED:
             self.server.loop.call_later(0.001, self._slice)  # the disk is behind: wait for it
         else:
             self.server.loop.call_soon(self._slice)
@@ -286,11 +343,11 @@ class RdbPersistence:
             self.last_bgsave_ok = True
             self.last_bgsave_time_sec = int(elapsed)
             self.saves += 1
-            log.notice("Background RDB transfer terminated with success" if False else "DB saved on disk")
-            log.notice("Fork CoW for RDB: current %d MB, peak %d MB, average %d MB",
-                       0, self.last_cow_size >> 20, self.last_cow_size >> 20)
+            log.notice("DB saved on disk")
+            log.notice("Snapshot copy-on-write for RDB: peak %d MB, %d keys preserved",
+                       self.last_cow_size >> 20, snap.preserved_count)
             log.notice("Background saving terminated with success")
-            self._clear_misconf()
+            self._update_misconf()
         else:
             sink.discard()
             log.warning("Write error saving DB on disk: %s", err)
@@ -315,14 +372,20 @@ class RdbPersistence:
 
     def _save_failed(self) -> None:
         self.last_bgsave_ok = False
+        self.last_bgsave_try = time.monotonic()
+        self._update_misconf()
+
+    def _update_misconf(self) -> None:
+        """writeCommandsDeniedByDiskError for RDB: writes (and PING) fail
+        while the last background save failed, save points exist and
+        stop-writes-on-bgsave-error is on."""
         s = self.server
-        if s.config.get("stop-writes-on-bgsave-error", True) and s.config["save"]:
+        cfg = s.config
+        deny = not self.last_bgsave_ok and cfg.get("stop-writes-on-bgsave-error", True) and bool(cfg["save"])
+        if deny and s.write_error is None:
             s.write_error = MISCONF_RDB
             s.refresh_checks()
-
-    def _clear_misconf(self) -> None:
-        s = self.server
-        if s.write_error == MISCONF_RDB:
+        elif not deny and s.write_error == MISCONF_RDB:
             s.write_error = None
             s.refresh_checks()
 
@@ -362,16 +425,19 @@ class RdbPersistence:
 
     # -- loading ------------------------------------------------------------------------
 
-    def load_file(self, path: str) -> dict:
+    def load_file(self, path: str, keep_expired: bool = False) -> dict:
         """Read ``path`` into fresh dicts (no shared state touched).
-        Returns {'dbs': {id: (data, expires)}, 'aux': ..., 'keys': n, 'expired': n}.
+        Returns {'dbs': {id: (data, expires)}, 'aux': ..., 'keys': n, 'expired': n,
+        'offset': bytes the RDB took (an old AOF preamble continues there)}.
+        ``keep_expired``: an AOF base keeps expired keys, as Redis.
         Raises RdbError with offset and reason, or OSError."""
         s = self.server
         ndb = len(s.dbs)
         now = s.clock_ms()
-        drop_expired = getattr(s, "replica_of", None) is None
+        drop_expired = getattr(s, "replica_of", None) is None and not keep_expired
         dbs: dict = {}
         stats = {"keys": 0, "expired": 0}
+        self.loading_stats = stats  # INFO's rdb_last_load_keys_* move during the load
         cur = [None]
 
         def on_select(dbid):
@@ -386,18 +452,24 @@ class RdbPersistence:
                 stats["expired"] += 1
                 return
             if key in data:
-                raise RdbError("Duplicated key found in RDB file", 0)
+                raise RdbError("Duplicated key found in RDB file", reader.offset,
+                               "key '%s' in DB %d" % (key.decode("utf-8", "replace"), dbid))
             data[key] = value
             if expire_ms is not None:
                 expires[key] = expire_ms
             stats["keys"] += 1
 
+        def on_aux(k, v):
+            if k == b"used-mem" and v.isdigit():
+                s.loading_rdb_used_mem = int(v)
+
         make_zset = getattr(s, "make_zset_from_rdb", None)
         with open(path, "rb") as f:
             reader = RdbReader(_ProgressReader(f, s, stats), make_zset=make_zset, limits=load_limits(s.config),
                                verify_checksum=s.config.get("rdbchecksum", True))
-            reader.load(on_select=on_select, on_key=on_key)
-        return {"dbs": dbs, "aux": reader.aux, "functions": reader.functions, "version": reader.version, **stats}
+            reader.load(on_select=on_select, on_key=on_key, on_aux=on_aux)
+        return {"dbs": dbs, "aux": reader.aux, "functions": reader.functions, "version": reader.version,
+                "offset": reader.offset, **stats}
 
     def install(self, loaded: dict) -> None:
         s = self.server
@@ -410,6 +482,60 @@ class RdbPersistence:
                 db._rebuild_heap()
         s.rdb_functions = loaded.get("functions", [])
         s.loaded_aux = loaded.get("aux", {})
+
+    def merge(self, loaded: dict) -> None:
+        """Add the loaded keys to the live dataset, replacing keys that
+        exist (DEBUG RELOAD MERGE); goes through the keyspace's write
+        helpers so WATCH and a running snapshot see every change."""
+        for dbid, (data, expires) in loaded["dbs"].items():
+            db = self.server.dbs[dbid]
+            for key, value in data.items():
+                db.set(key, value)
+                when = expires.get(key)
+                if when is not None:
+                    db.set_expire(key, when)
+        if loaded.get("functions"):
+            self.server.rdb_functions = loaded["functions"]
+
+    def reload(self, save: bool = True, flush: bool = True, merge: bool = False) -> str | None:
+        """DEBUG RELOAD: save, empty the dataset, load the file back, all
+        synchronously.  Returns None, or the error text to reply."""
+        s = self.server
+        if save and not self.save():
+            return "ERR"
+        try:
+            loaded = self.load_file(self.path)
+        except (RdbError, OSError) as e:
+            log.warning("Error trying to load the RDB dump %s: %s", self.path,
+                        e.strerror if isinstance(e, OSError) else _describe(e))
+            return "ERR Error trying to load the RDB dump"
+        finally:
+            self.loading_stats = None
+        if not merge:
+            dup = self._first_duplicate(loaded) if not flush else None
+            if dup is not None:
+                log.warning("RDB has duplicated key '%s' in DB %d", dup[1].decode("utf-8", "replace"), dup[0])
+                return "ERR Error trying to load the RDB dump"
+        if flush:
+            from ..commands.t_keys import flush_db
+            for db in s.dbs:
+                flush_db(db)
+            self.install(loaded)
+        else:
+            self.merge(loaded)
+        self.last_load_keys = loaded["keys"]
+        self.last_load_expired = loaded["expired"]
+        log.notice("Done loading RDB, keys loaded: %d, keys expired: %d.", loaded["keys"], loaded["expired"])
+        log.warning("DB reloaded by DEBUG RELOAD")
+        return None
+
+    def _first_duplicate(self, loaded: dict):
+        for dbid, (data, _) in loaded["dbs"].items():
+            live = self.server.dbs[dbid].data
+            for key in data:
+                if key in live:
+                    return dbid, key
+        return None
 
     async def load_at_startup(self) -> None:
         """Load ``dbfilename`` if it exists; on any error exit(1) naming the
@@ -427,17 +553,17 @@ class RdbPersistence:
         try:
             loaded = await s.loop.run_in_executor(None, self.load_file, path)
         except RdbError as e:
-            log.warning("Short read or OOM loading DB. Unrecoverable error, aborting now." if "EOF" in str(e)
-                        else "Internal error in RDB reading offset %d function at rdb.c:0 -> %s" % (
-                            getattr(e, "offset", 0), e))
-            log.warning("Fatal error loading the DB (%s): %s. The file is left untouched. Exiting.", path,
-                        _describe(e))
+            if "EOF" in e.reason:
+                log.warning("Short read or OOM loading DB. Unrecoverable error, aborting now.")
+            log.warning("Fatal error loading the DB from %s at offset %d: %s. The file is left untouched. "
+                        "Exiting.", path, e.offset, e.reason + (": " + e.detail if e.detail else ""))
             raise SystemExit(1)
         except OSError as e:
-            log.warning("Fatal error loading the DB: %s. Exiting.", e.strerror)
+            log.warning("Fatal error loading the DB from %s: %s. Exiting.", path, e.strerror)
             raise SystemExit(1)
         finally:
             s.loading = False
+            self.loading_stats = None
             s.refresh_checks()
         aux = loaded["aux"]
         ver = aux.get(b"redis-ver")

@@ -35,8 +35,13 @@ socket); the slice loop stops producing while the sink has more than
 ``MAX_QUEUED`` bytes waiting, so a slow disk bounds memory, not the loop.
 
 Extra memory is accounted as it is used — the T key lists, preserved
-records, queued chunks — and its peak is reported in INFO as
-``rdb_last_cow_size`` (the field Redis uses for a fork's copied memory).
+records with their dict slots, chunks queued for the sink, and the dicts of
+a db flushed during the snapshot (kept alive until written) — and its peak
+is reported in INFO as ``rdb_last_cow_size`` (the field Redis uses for a
+fork's copied memory).  A key overwritten after the loop wrote it is still
+preserved (knowing whether a key was passed would cost an index as large as
+the key list); such records are dropped when their db is done, and counted
+meanwhile.
 """
 
 from __future__ import annotations
@@ -44,9 +49,40 @@ from __future__ import annotations
 import sys
 import time
 
+from ..commands.table import get_keys
+
 _MISSING = object()
 SLICE_NS = 1_000_000  # serialise for ~1 ms, then let clients run
 MAX_QUEUED = 8 << 20  # bytes handed to the sink but not yet written
+# Memory a preserved record costs besides its bytes: the bytes object header
+# and its share of the ``preserved`` dict (entry, index, growth slack).
+_RECORD_OVERHEAD = sys.getsizeof(b"") + 64
+_getsizeof = sys.getsizeof
+
+
+def _argc_only(cmd) -> bool:
+    """True when a command's key positions depend only on its argc (every
+    key spec is a fixed index with a range), so they can be cached."""
+    for spec in cmd.key_specs:
+        flat = repr(spec)
+        if "keyword" in flat or "keynum" in flat:
+            return False
+    return True
+
+
+_positions: dict = {}
+
+
+def key_positions(cmd, argv) -> list:
+    """get_keys, cached per (command, argc) where that is enough: this runs
+    before every write command while a snapshot is in progress."""
+    k = (id(cmd), len(argv))
+    pos = _positions.get(k)
+    if pos is None:
+        pos = get_keys(cmd, argv)
+        if _argc_only(cmd):
+            _positions[k] = pos
+    return pos
 
 
 class Snapshot:
@@ -69,6 +105,7 @@ class Snapshot:
         self.keys_total = sum(len(e[3]) for e in self.entries)
         self.fixed_bytes = sum(sys.getsizeof(e[3]) for e in self.entries)
         self.preserved_bytes = 0
+        self.orphan_bytes = 0
         self.peak_extra = self.fixed_bytes
         self.keys_done = 0
         self.preserved_count = 0
@@ -96,18 +133,34 @@ class Snapshot:
         rec = self.writer.encode_record(key, value, entry[2].get(key))
         preserved[key] = rec
         self.preserved_count += 1
-        self.preserved_bytes += len(rec) + 100  # record + dict slot and key reference
+        self.preserved_bytes += len(rec) + _RECORD_OVERHEAD
         self._account()
 
     def preserve_command(self, db, cmd, argv) -> None:
-        from ..commands.table import get_keys
-        for i in get_keys(cmd, argv):
-            self.preserve(db, argv[i])
+        if self.by_dict:
+            preserve = self.preserve
+            for i in key_positions(cmd, argv):
+                preserve(db, argv[i])
 
     def _account(self) -> None:
-        extra = self.fixed_bytes + self.preserved_bytes + self.sink.queued_bytes()
+        extra = self.fixed_bytes + self.preserved_bytes + self.sink.queued_bytes() + self.orphan_bytes
         if extra > self.peak_extra:
             self.peak_extra = extra
+
+    def _check_orphans(self) -> None:
+        """A T dict no db holds any more (FLUSHDB/FLUSHALL/DEBUG RELOAD
+        during the snapshot) is alive only for the snapshot: count it, with
+        its unwritten values estimated at the average record size so far."""
+        live = {id(db.data) for db in self.server.dbs}
+        avg = self.writer.bytes_written / self.keys_done if self.keys_done else 64
+        total = 0
+        for i in range(self.entry_index, len(self.entries)):
+            entry = self.entries[i]
+            data = entry[1]
+            if id(data) not in live:
+                left = len(entry[3]) - (self.pos if i == self.entry_index else 0)
+                total += _getsizeof(data) + _getsizeof(entry[2]) + int(left * (avg + 100))
+        self.orphan_bytes = total
 
     # -- serialisation -----------------------------------------------------------
 
@@ -133,7 +186,7 @@ class Snapshot:
                 rec = preserved.pop(key, None) if preserved else None
                 if rec is not None:
                     writer.write_record(rec)
-                    self.preserved_bytes -= len(rec) + 100
+                    self.preserved_bytes -= len(rec) + _RECORD_OVERHEAD
                 else:
                     value = data.get(key, _MISSING)
                     if value is not _MISSING:
@@ -142,15 +195,22 @@ class Snapshot:
                 if n & 63 == 0 and time.perf_counter_ns() > deadline:
                     self.pos = pos
                     self.keys_done += n
+                    self._check_orphans()
                     self._account()
                     return False
             self.keys_done += n
             n = 0
-            keys.clear()  # the T list is no longer needed
+            # The T list and the records of keys changed after the loop
+            # passed them are no longer needed.
+            self.fixed_bytes -= _getsizeof(keys)
+            for rec in preserved.values():
+                self.preserved_bytes -= len(rec) + _RECORD_OVERHEAD
+            keys.clear()
             preserved.clear()
             self.by_dict.pop(id(data), None)  # later changes no longer matter
             self.entry_index += 1
             self.pos = 0
+        self._check_orphans()
         writer.end()
         self.finish()
         return True

@@ -19,6 +19,7 @@ Module values are skipped (the tool needs no modules), as in Redis.
 
 from __future__ import annotations
 
+import io
 import sys
 import time
 
@@ -26,15 +27,22 @@ from .decoder import RdbReader
 from .types import TYPE_NAMES, RdbError
 
 
-def check_file(path: str, out=print, now_ms: int | None = None) -> int:
-    """Check ``path``; print the report through ``out``; return the exit code."""
+def check_file(path: str, out=print, now_ms: int | None = None, err=None) -> int:
+    """Check ``path``; print the report through ``out`` (and an open failure
+    through ``err``, stderr by default); return the exit code."""
+    if err is None:
+        err = lambda text: print(text, file=sys.stderr)  # noqa: E731
     now = time.time_ns() // 1_000_000 if now_ms is None else now_ms
     stats = {"keys": 0, "expires": 0, "expired": 0}
     out(f"[offset 0] Checking RDB file {path}")
     try:
         f = open(path, "rb")
+    except IsADirectoryError:
+        # redis-check-rdb reads a directory as an empty file
+        f = io.BytesIO()
     except OSError as e:
-        out(f"--- RDB ERROR DETECTED ---\n[offset 0] Cannot open RDB file: {e.strerror}")
+        # redis-check-rdb prints nothing more on stdout; say why on stderr
+        err(f"Cannot open RDB file {path}: {e.strerror}")
         return 1
     with f:
         reader = RdbReader(f, make_zset=lambda pairs, big: pairs, skip_module_values=True)
@@ -82,10 +90,10 @@ def _info(out, stats) -> None:
     out(f"[info] {stats['expired']} already expired")
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "redkeep-check-rdb") -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("Usage: redkeep-check-rdb <rdb-file-name>", file=sys.stderr)
+        print("Usage: %s <rdb-file-name>" % prog, file=sys.stderr)
         return 1
     return check_file(args[0])
 

@@ -1,0 +1,503 @@
+"""The append path: propagated commands -> buffer -> write(2) [-> fdatasync]
+-> replies.  Mirrors Redis 7.0's ``feedAppendOnlyFile`` and
+``flushAppendOnlyFile`` (aof.c) and the AOF jobs of ``bio.c``.
+
+The rule: a reply never leaves before the writes it acknowledges *or
+observed* are logged as the fsync policy promises (in the kernel for
+``everysec``/``no``, on the disk for ``always``).  While log data is pending,
+the AOF installs ``server.reply_gate``: every reply (of any client, reads
+included, since a read may have seen the pending write) is held in
+``deferred`` with the *generation* of log data it depends on, and released in
+order once that generation is logged.  Redis gets the same ordering from
+``beforeSleep``: flush the AOF, then write the client buffers.
+
+Policies:
+* ``always`` — group commit.  All writes of a loop iteration are handed to
+  the I/O thread as one write+fdatasync; the loop keeps serving clients
+  meanwhile and their writes form the next group.  When a group is done, the
+  next one is held back briefly (at most half an fsync time, <= 0.5 ms) until
+  the clients just answered have sent their next command, so a closed-loop
+  load fills each fsync instead of alternating between two half-groups.
+  A write or fsync error exits the process, as Redis does: the dataset in
+  memory already holds writes that cannot be logged.
+* ``everysec`` — write(2) on the loop once per iteration, fdatasync in the
+  I/O thread once a second.  If that fsync is still running, the write is
+  postponed up to 2 s (``aof_delayed_fsync`` counts the times it was not),
+  as Redis; unlike Redis the replies wait for the write meanwhile, so an
+  acknowledged write is always at least in the kernel (survives SIGKILL).
+* ``no`` — write(2) per iteration, the kernel decides when to flush.
+A failed write under ``everysec``/``no`` keeps the data buffered and retried
+every second; writes get ``-MISCONF Errors writing to the AOF file: ...``
+until it succeeds.  Replies of the unlogged writes stay held; other clients
+keep their (error) replies.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections import deque
+
+from ..resp import encode_command
+
+log = logging.getLogger("redkeep")
+
+POSTPONE_MAX = 2.0  # seconds a write may wait for a running fsync
+WRITE_ERROR_LOG_RATE = 30  # AOF_WRITE_LOG_ERROR_RATE
+LINGER_MAX = 0.0005
+_SELECT = {}
+
+
+def _select(dbid: int) -> bytes:
+    cmd = _SELECT.get(dbid)
+    if cmd is None:
+        s = b"%d" % dbid
+        cmd = _SELECT[dbid] = b"*2\r\n$6\r\nSELECT\r\n$%d\r\n%s\r\n" % (len(s), s)
+    return cmd
+
+
+def write_all(fd: int, data) -> int:
+    """aofWrite: retry short writes; OSError carries the bytes written so
+    far in ``written``."""
+    view = memoryview(data)
+    total = 0
+    while view:
+        try:
+            n = os.write(fd, view)
+        except InterruptedError:
+            continue
+        except OSError as e:
+            e.written = total
+            raise
+        total += n
+        view = view[n:]
+    return total
+
+
+class Bio:
+    """One background thread for the AOF's disk jobs, in submission order
+    (Redis's BIO_AOF_FSYNC and BIO_CLOSE_FILE jobs).  Results come back on
+    the loop through ``call_soon_threadsafe``."""
+
+    def __init__(self, loop):
+        self.loop = loop
+        self.q: queue.Queue = queue.Queue()
+        self.thread = threading.Thread(target=self._run, name="aof-bio", daemon=True)
+        self.thread.start()
+
+    def submit(self, fn, *args, done=None) -> None:
+        self.q.put((fn, args, done))
+
+    def drain(self) -> None:
+        """Wait until every submitted job has run (CONFIG SET appendonly no,
+        shutdown, rewrite bookkeeping)."""
+        self.q.join()
+
+    def _run(self) -> None:
+        while True:
+            fn, args, done = self.q.get()
+            try:
+                try:
+                    result = fn(*args)
+                except OSError as e:
+                    result = e
+                if done is not None:
+                    try:
+                        self.loop.call_soon_threadsafe(done, result)
+                    except RuntimeError:  # loop closed at exit
+                        pass
+            finally:
+                self.q.task_done()
+
+
+def _fsync(fd: int):
+    try:
+        os.fdatasync(fd)
+    except OSError as e:
+        if e.errno in (9, 22):  # EBADF/EINVAL: the fd was closed meanwhile, nothing failed
+            return None
+        return e
+    return None
+
+
+def _fsync_close(fd: int):
+    try:
+        os.fdatasync(fd)
+    except OSError:
+        pass
+    os.close(fd)
+
+
+def _write_job(fd: int, data: bytes, sync: bool, sleep_us: int):
+    t0 = time.monotonic()
+    if sleep_us:
+        time.sleep(sleep_us / 1e6)
+    try:
+        n = write_all(fd, data)
+    except OSError as e:
+        return ("write", e, getattr(e, "written", 0), 0.0)
+    if sync:
+        try:
+            os.fdatasync(fd)
+        except OSError as e:
+            return ("fsync", e, n, 0.0)
+    return (None, None, n, time.monotonic() - t0)
+
+
+class AofWriter:
+    def __init__(self, server, bio: Bio):
+        self.server = server
+        self.loop = server.loop
+        self.bio = bio
+        self.fd = -1
+        self.epoch = 0  # bumped whenever fd changes: late results of old files only count in totals
+        self.buf = bytearray()
+        self.selected_db = -1
+        self.timestamps = False
+        self.cur_ts = 0
+        self.in_multi = False
+        self.policy = "everysec"
+        self.no_fsync_on_rewrite = False
+        self.busy = lambda: False  # a rewrite or BGSAVE is running (no-appendfsync-on-rewrite)
+        # generations of logged data, for the reply gate
+        self.next_gen = 1
+        self.done_gen = 0
+        self.inflight = 0
+        self.deferred: deque = deque()
+        self.held: dict = {}  # client id -> deferred entries (consulted in error mode)
+        self.flush_scheduled = False
+        self.expect: set = set()  # clients answered by the last group, awaited by the next
+        self.linger_handle = None
+        self.fsync_time = 0.002
+        # sizes and fsync bookkeeping (Redis's aof_* fields)
+        self.incr_size = 0
+        self.fsynced_offset = 0
+        self.current_size = 0
+        self.last_fsync = int(time.time())
+        self.fsync_pending = 0
+        self.postponed_start = 0.0
+        self.delayed_fsync = 0
+        self.write_ok = True
+        self.fsync_ok = True
+        self.write_errno = 0
+        self.last_error_log = 0.0
+        self.on_error_change = None  # fn(): MISCONF on/off
+
+    # -- feeding -----------------------------------------------------------------------
+
+    def set_fd(self, fd: int, size: int) -> None:
+        self.fd = fd
+        self.epoch += 1
+        self.incr_size = size
+        self.fsynced_offset = size
+        self.selected_db = -1
+
+    def feed(self, dbid: int, argv) -> None:
+        if self.fd < 0:
+            return
+        a0 = argv[0]
+        if 7 <= len(a0) <= 8 and a0.lower() in (b"publish", b"spublish"):
+            return  # Redis propagates PUBLISH to replicas only, never to the AOF
+        buf = self.buf
+        if self.timestamps:
+            if not self.in_multi:
+                now = int(time.time())
+                if now > self.cur_ts:
+                    self.cur_ts = now
+                    buf += b"#TS:%d\r\n" % now
+            if len(a0) in (4, 5):
+                low = a0.lower()
+                if low == b"multi":
+                    self.in_multi = True
+                elif low == b"exec":
+                    self.in_multi = False
+        if dbid != self.selected_db:
+            buf += _select(dbid)
+            self.selected_db = dbid
+        buf += encode_command(argv)
+        if not self.flush_scheduled:
+            self.flush_scheduled = True
+            self.server.reply_gate = self.gate
+            self.loop.call_soon(self.flush)
+
+    # -- the reply gate ------------------------------------------------------------
+
+    def gate(self, c, data) -> bool:
+        """Hold ``data`` for client ``c`` if it may depend on unlogged data.
+        True when held (the caller must not write it)."""
+        expect = self.expect
+        if expect and c.id in expect:
+            expect.discard(c.id)
+            if not expect and self.buf and not self.inflight and self.policy == "always":
+                self._cancel_linger()
+                self._submit()
+        if self.buf:
+            gen = self.next_gen
+        elif self.inflight:
+            gen = self.inflight
+        else:
+            gen = 0
+        if not self.write_ok and c.id not in self.held:
+            return False  # error mode: only replies after the unlogged ones wait
+        if gen <= self.done_gen and not (self.held and c.id in self.held):
+            return False
+        close = False
+        if c.closing:
+            # QUIT and protocol errors: the connection closes once the reply is out.
+            c.closing = False
+            close = True
+            if c.transport is not None:
+                c.transport.pause_reading()
+        self.deferred.append((c, data, gen, close))
+        self.held[c.id] = self.held.get(c.id, 0) + 1
+        return True
+
+    def release(self, upto: int) -> None:
+        d = self.deferred
+        server = self.server
+        released = set()
+        while d and d[0][2] <= upto:
+            c, data, gen, close = d.popleft()
+            n = self.held.get(c.id, 1) - 1
+            if n:
+                self.held[c.id] = n
+            else:
+                self.held.pop(c.id, None)
+            t = c.transport
+            if t is None or t.is_closing():
+                continue
+            server.stat_net_output_bytes += len(data)
+            t.write(data)
+            if close:
+                t.close()
+                continue
+            released.add(c.id)
+            if c.kind != "normal" or server.obuf_limit_normal:
+                server.check_output_limits(c)
+        return released
+
+    def _maybe_ungate(self) -> None:
+        if not (self.deferred or self.flush_scheduled or self.inflight or self.buf or not self.write_ok):
+            if self.server.reply_gate == self.gate:
+                self.server.reply_gate = None
+
+    # -- flushing ------------------------------------------------------------------------
+
+    def flush(self, force: bool = False) -> None:
+        """The beforeSleep flush (flushAppendOnlyFile)."""
+        self.flush_scheduled = False
+        if self.fd < 0:
+            self.buf = bytearray()
+            self.release(self.next_gen)
+            self._maybe_ungate()
+            return
+        if self.policy == "always":
+            if self.buf and not self.inflight and (force or not self.expect):
+                self._submit()
+            self._maybe_ungate()
+            return
+        self._flush_sync(force)
+
+    def _flush_sync(self, force: bool) -> None:
+        sync_in_progress = self.fsync_pending > 0
+        if not self.buf:
+            if (self.policy == "everysec" and self.fsynced_offset != self.incr_size
+                    and int(time.time()) > self.last_fsync and not sync_in_progress):
+                self._try_fsync(False)
+            self._maybe_ungate()
+            return
+        if self.policy == "everysec" and not force and sync_in_progress:
+            now = time.monotonic()
+            if not self.postponed_start:
+                self.postponed_start = now
+                return
+            if now - self.postponed_start < POSTPONE_MAX:
+                return
+            self.delayed_fsync += 1
+            log.notice("Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer "
+                       "without waiting for fsync to complete, this may slow down Redis.")
+        sleep_us = getattr(self.server, "aof_flush_sleep", 0)
+        if sleep_us:
+            time.sleep(sleep_us / 1e6)
+        self.postponed_start = 0.0
+        data = self.buf
+        try:
+            n = write_all(self.fd, data)
+        except OSError as e:
+            self._write_failed(e, getattr(e, "written", 0), len(data))
+            return
+        gen = self.next_gen
+        self.next_gen += 1
+        self.buf = bytearray()
+        self.incr_size += n
+        self.current_size += n
+        if not self.write_ok:
+            log.warning("AOF write error looks solved, Redis can write again.")
+            self.write_ok = True
+            self._error_changed()
+        self.done_gen = gen
+        self.release(gen)
+        self._try_fsync(sync_in_progress)
+        self._maybe_ungate()
+
+    def _try_fsync(self, sync_in_progress: bool) -> None:
+        if self.no_fsync_on_rewrite and self.busy():
+            return
+        now = int(time.time())
+        if self.policy == "everysec" and now > self.last_fsync:
+            if not sync_in_progress:
+                self.fsync_pending += 1
+                self.bio.submit(_fsync, self.fd, done=self._fsync_done)
+                self.fsynced_offset = self.incr_size
+            self.last_fsync = now
+
+    def _fsync_done(self, err) -> None:
+        self.fsync_pending -= 1
+        if err is not None:
+            if self.fsync_ok:
+                log.warning("Fail to fsync the AOF file: %s", err.strerror)
+            self.fsync_ok = False
+            self.write_errno = err.errno
+            self.fsynced_offset = -1  # retried by the cron
+            self._error_changed()
+        elif not self.fsync_ok:
+            self.fsync_ok = True
+            self._error_changed()
+        if self.postponed_start and self.buf:
+            self.flush()
+
+    def _write_failed(self, e: OSError, written: int, expected: int) -> None:
+        now = time.monotonic()
+        can_log = now - self.last_error_log > WRITE_ERROR_LOG_RATE
+        if can_log:
+            self.last_error_log = now
+        if written == 0:
+            if can_log:
+                log.warning("Error writing to the AOF file: %s", e.strerror)
+            self.write_errno = e.errno
+        else:
+            if can_log:
+                log.warning("Short write while writing to the AOF file: (nwritten=%d, expected=%d)",
+                            written, expected)
+            try:
+                os.ftruncate(self.fd, self.incr_size)
+                written = 0
+            except OSError as te:
+                if can_log:
+                    log.warning("Could not remove short write from the append-only file.  Redis may refuse to "
+                                "load the AOF the next time it starts.  ftruncate: %s", te.strerror)
+            self.write_errno = 28  # ENOSPC, as Redis reports a short write
+        if written:
+            del self.buf[:written]
+            self.incr_size += written
+            self.current_size += written
+        if self.write_ok:
+            self.write_ok = False
+            self._error_changed()
+
+    def _error_changed(self) -> None:
+        if self.on_error_change is not None:
+            self.on_error_change()
+
+    @property
+    def ok(self) -> bool:
+        return self.write_ok and self.fsync_ok
+
+    def error_text(self) -> str:
+        return "MISCONF Errors writing to the AOF file: %s" % os.strerror(self.write_errno or 5)
+
+    # -- always: group commit in the I/O thread ------------------------------------------------
+
+    def _submit(self) -> None:
+        data = bytes(self.buf)
+        self.buf = bytearray()
+        gen = self.next_gen
+        self.next_gen += 1
+        self.inflight = gen
+        sync = not (self.no_fsync_on_rewrite and self.busy())
+        epoch = self.epoch
+        self.bio.submit(_write_job, self.fd, data, sync, getattr(self.server, "aof_flush_sleep", 0),
+                        done=lambda r: self._written(gen, epoch, r))
+
+    def _written(self, gen: int, epoch: int, result) -> None:
+        what, err, n, took = result
+        if self.inflight == gen:
+            self.inflight = 0
+        if err is not None:
+            if what == "write":
+                log.warning("Error writing to the AOF file: %s", err.strerror)
+                log.warning("Can't recover from AOF write error when the AOF fsync policy is 'always'. "
+                            "Exiting...")
+            else:
+                log.warning("Can't persist AOF for fsync error when the AOF fsync policy is 'always': %s. "
+                            "Exiting...", err.strerror)
+            logging.shutdown()
+            os._exit(1)
+        self.current_size += n
+        if epoch == self.epoch:
+            self.incr_size += n
+            self.fsynced_offset = self.incr_size
+        self.last_fsync = int(time.time())
+        if took:
+            self.fsync_time = 0.8 * self.fsync_time + 0.2 * took
+        self.done_gen = max(self.done_gen, gen)
+        released = self.release(self.done_gen)
+        if self.buf and not released:
+            self._submit()
+        elif released and self.fd >= 0:
+            # Wait for the clients just answered: their next commands join the next group.
+            self.expect = released
+            self._cancel_linger()
+            self.linger_handle = self.loop.call_later(min(LINGER_MAX, self.fsync_time / 2), self._linger_over)
+        self._maybe_ungate()
+
+    def _linger_over(self) -> None:
+        self.linger_handle = None
+        self.expect = set()
+        if self.buf and not self.inflight:
+            self._submit()
+        self._maybe_ungate()
+
+    def _cancel_linger(self) -> None:
+        if self.linger_handle is not None:
+            self.linger_handle.cancel()
+            self.linger_handle = None
+
+    # -- whole-file operations ---------------------------------------------------------
+
+    def sync_now(self) -> None:
+        """Everything buffered or queued onto the disk, now, on this thread
+        (switching files, CONFIG SET appendonly no, shutdown, DEBUG LOADAOF)."""
+        self._cancel_linger()
+        self.expect = set()
+        self.bio.drain()
+        if self.fd >= 0 and self.buf:
+            data = self.buf
+            try:
+                n = write_all(self.fd, data)
+                self.buf = bytearray()
+                self.incr_size += n
+                self.current_size += n
+            except OSError as e:
+                self._write_failed(e, getattr(e, "written", 0), len(data))
+        if self.fd >= 0:
+            try:
+                os.fdatasync(self.fd)
+                self.fsynced_offset = self.incr_size
+                self.last_fsync = int(time.time())
+            except OSError as e:
+                log.warning("Fail to fsync the AOF file: %s", e.strerror)
+
+    def release_all(self) -> None:
+        """After sync_now: whatever was logged may be acknowledged."""
+        if not self.buf:
+            self.done_gen = max(self.done_gen, self.next_gen - 1)
+            self.inflight = 0
+        self.release(self.done_gen)
+        self._maybe_ungate()
+
+    def pending_gen(self) -> int:
+        return self.next_gen if self.buf else (self.inflight or self.done_gen)

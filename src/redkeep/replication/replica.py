@@ -1,0 +1,662 @@
+"""The replica's side: connecting to the master, the handshake, receiving and
+loading the RDB, applying the stream.  Mirrors the replica half of Redis's
+``replication.c`` (connectWithMaster, syncWithMaster, readSyncBulkPayload,
+replicationCreateMasterClient, replicationCacheMaster, replicationSendAck,
+the replica part of replicationCron).
+
+States (ROLE names): none, connect, connecting, handshake, sync, connected.
+
+Safety rules beyond Redis's:
+
+* The RDB is received into a temp file (``repl-diskless-load disabled``) or
+  memory (the other modes), loaded by a thread into fresh dicts while the old
+  dataset keeps serving, and installed in one step only when it loaded
+  completely and its checksum matched.  A link cut or a corrupt payload
+  leaves the old dataset as it was.
+* The empty-primary trap: a replica that holds keys refuses to replace them
+  with an empty dataset from a primary whose history is not its own (a
+  primary that restarted without persistence): it keeps its data, reports
+  ``master_link_status:down`` with the reason, and waits for the operator
+  (``REPLICAOF`` again, or ``replica-refuse-empty-master-sync no``).
+* Reconnection backs off (0.25 s doubling to 2 s) instead of a fixed 1 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+from ..errors import ProtocolError
+from ..resp import RequestParser, encode_command
+from .handshake import Handshake, PayloadError, PayloadReader
+
+BACKOFF_FIRST = 0.25
+BACKOFF_MAX = 2.0
+
+
+def enc_len(argv) -> int:
+    """Length of argv as multibulk (how the master sent it)."""
+    n = len(argv)
+    total = (4 if n < 10 else 5 if n < 100 else len(b"%d" % n) + 3)
+    for a in argv:
+        m = len(a)
+        total += m + (5 if m < 10 else 6 if m < 100 else 7 if m < 1000 else len(b"%d" % m) + 4)
+    return total
+
+
+class MasterLink(asyncio.Protocol):
+    def __init__(self, side, gen: int):
+        self.side = side
+        self.gen = gen
+        self.transport = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        self.side.on_connected(self)
+
+    def data_received(self, data: bytes) -> None:
+        self.side.on_data(self, data)
+
+    def connection_lost(self, exc) -> None:
+        self.side.on_lost(self, exc)
+
+
+def load_rdb(server, source) -> dict:
+    """Read an RDB (path or bytes) into fresh dicts; touches no live state."""
+    from ..persistence.rdb import load_limits
+    from ..rdb import RdbError, RdbReader
+    ndb = len(server.dbs)
+    dbs: dict = {}
+    stats = {"keys": 0}
+
+    def on_select(dbid):
+        if dbid >= ndb:
+            raise RdbError("FATAL: Data file was created with a Redis server configured to handle more than "
+                           "%d databases." % ndb, 0)
+
+    def on_key(dbid, key, value, expire_ms, lru_idle, lfu_freq):
+        d = dbs.get(dbid)
+        if d is None:
+            d = dbs[dbid] = ({}, {})
+        data = d[0]
+        if key in data:
+            raise RdbError("Duplicated key found in RDB file", 0)
+        data[key] = value
+        if expire_ms is not None:
+            d[1][key] = expire_ms
+        stats["keys"] += 1
+
+    cfg = server.config
+    kw = dict(make_zset=getattr(server, "make_zset_from_rdb", None), limits=load_limits(cfg),
+              verify_checksum=cfg.get("rdbchecksum", True))
+    if isinstance(source, str):
+        with open(source, "rb") as f:
+            reader = RdbReader(f, **kw)
+            reader.load(on_select=on_select, on_key=on_key)
+    else:
+        reader = RdbReader(source, **kw)
+        reader.load(on_select=on_select, on_key=on_key)
+    return {"dbs": dbs, "aux": reader.aux, "functions": reader.functions, "keys": stats["keys"], "expired": 0}
+
+
+class ReplicaSide:
+    def __init__(self, repl):
+        self.repl = repl
+        self.server = repl.server
+        self.state = "none"
+        self.gen = 0
+        self.link = None
+        self.hs = None
+        self.payload = None
+        self.transfer_read = 0
+        self.transfer_fd = None
+        self.transfer_path = None
+        self.transfer_mem = None
+        self.fullresync = None
+        self.loading = False
+        self.stash = b""
+        self.master_client = None
+        self.parser = None
+        self.raw = bytearray()
+        self.reploff = 0
+        self.read_reploff = 0
+        self.cached = None  # (replid, offset) to PSYNC with
+        self.cached_db = 0
+        self.down_since = 0.0  # unix time the link went down, 0 = never up
+        self.last_io = time.monotonic()
+        self.failures = 0
+        self.connect_handle = None
+        self.refused = None  # why we refuse to sync (empty-primary protection)
+        self.allow_empty = False  # the operator accepted whatever the primary has
+        self.ack_override = None
+        server = self.server
+        server.config.hooks["replica-refuse-empty-master-sync"] = self._on_refuse_config
+
+    # -- connection management --------------------------------------------------------------
+
+    def connect_soon(self, delay: float) -> None:
+        loop = self.server.loop
+        if loop is None:
+            return
+        if self.connect_handle is not None:
+            self.connect_handle.cancel()
+        self.connect_handle = loop.call_later(delay, self._connect)
+
+    def _connect(self) -> None:
+        self.connect_handle = None
+        s = self.server
+        if s.replica_of is None or self.state != "connect" or self.refused:
+            return
+        host, port = s.replica_of
+        self.gen += 1
+        gen = self.gen
+        self.state = "connecting"
+        self.last_io = time.monotonic()
+        s.log.notice("Connecting to MASTER %s:%d", host, port)
+        s.log.notice("MASTER <-> REPLICA sync started")
+        s.loop.create_task(self._open(host, port, gen))
+
+    async def _open(self, host, port, gen) -> None:
+        s = self.server
+        try:
+            await asyncio.wait_for(s.loop.create_connection(lambda: MasterLink(self, gen), host, port),
+                                   timeout=s.config["repl-timeout"])
+        except (OSError, asyncio.TimeoutError) as e:
+            if gen != self.gen:
+                return
+            s.log.warning("Error condition on socket for SYNC: %s", getattr(e, "strerror", None) or
+                          str(e) or "Connection timed out")
+            self._retry_later()
+
+    def _retry_later(self) -> None:
+        self.state = "connect"
+        self.failures += 1
+        if self.server.replica_of is not None and not self.refused:
+            self.connect_soon(min(BACKOFF_FIRST * 2 ** (self.failures - 1), BACKOFF_MAX))
+
+    def cancel(self) -> None:
+        """cancelReplicationHandshake + drop the master link (its state is
+        cached, so a new master may continue our history)."""
+        self.gen += 1
+        if self.connect_handle is not None:
+            self.connect_handle.cancel()
+            self.connect_handle = None
+        link, self.link = self.link, None
+        if self.master_client is not None:
+            self._cache_master()
+        self._abort_transfer()
+        if link is not None and link.transport is not None:
+            link.transport.abort()
+        self.failures = 0
+        if self.state != "none":
+            self.state = "connect"
+        self.server.master_link_up = False
+
+    def cache_myself(self) -> None:
+        s = self.server
+        s.log.notice("Before turning into a replica, using my own master parameters to synthesize a cached "
+                     "master: I may be able to synchronize with the new master with just a partial transfer.")
+        self.cached = (s.replid, s.master_repl_offset)
+        self.cached_db = max(self.repl.seldb, 0)
+
+    def consent_given(self) -> None:
+        if self.refused:
+            self.server.log.warning("Empty-primary protection lifted by the operator: the next full "
+                                    "synchronization may replace this replica's data.")
+        self.refused = None
+        self.allow_empty = True
+
+    def _on_refuse_config(self, old, new) -> None:
+        if not self.server.config["replica-refuse-empty-master-sync"] and self.refused:
+            self.consent_given()
+            self.state = "connect"
+            self.connect_soon(0)
+
+    # -- link events ----------------------------------------------------------------------------
+
+    def on_connected(self, link) -> None:
+        s = self.server
+        if link.gen != self.gen or s.replica_of is None:
+            link.transport.abort()
+            return
+        self.link = link
+        self.state = "handshake"
+        self.last_io = time.monotonic()
+        s.log.notice("Non blocking connect for SYNC fired the event.")
+        cfg = s.config
+        replid, offset = ("?", -1) if self.cached is None else (self.cached[0], self.cached[1] + 1)
+        self.hs = Handshake(port=cfg["replica-announce-port"] or cfg["port"], ip=cfg["replica-announce-ip"] or None,
+                            masteruser=cfg["masteruser"] or None, masterauth=cfg["masterauth"] or None,
+                            psync_replid=replid, psync_offset=offset)
+        link.transport.write(self.hs.start())
+
+    def on_data(self, link, data: bytes) -> None:
+        if link is not self.link:
+            return
+        self.server.stat_net_repl_input_bytes += len(data)
+        self.last_io = time.monotonic()
+        if self.state == "connected":
+            self._stream(data)
+        else:
+            self._dispatch(data)
+
+    def _dispatch(self, data: bytes) -> None:
+        st = self.state
+        if st == "handshake":
+            self._handshake(data)
+        elif st == "sync":
+            if self.loading:
+                self.stash += data
+            else:
+                self._payload(data)
+        elif st == "connected":
+            self._stream(data)
+
+    def _handshake(self, data: bytes) -> None:
+        s = self.server
+        rest = b""
+        for ev in self.hs.feed(data):
+            kind = ev[0]
+            if kind == "send":
+                self.link.transport.write(ev[1])
+            elif kind == "log":
+                (s.log.warning if ev[1] == "warning" else s.log.notice)(ev[2])
+            elif kind == "retry":
+                s.log.warning(ev[1])
+                self._fail()
+                return
+            elif kind == "fullresync":
+                self._begin_full(ev[1], ev[2])
+            elif kind == "sync":
+                self._begin_full("?", -1)
+            elif kind == "continue":
+                self._continue(ev[1])
+            elif kind == "rest":
+                rest = ev[1]
+        if rest and self.link is not None:
+            self._dispatch(rest)
+
+    def _fail(self) -> None:
+        """Drop a link that is not (yet) streaming, keep the data, retry."""
+        link, self.link = self.link, None
+        self.gen += 1
+        self._abort_transfer()
+        if link is not None and link.transport is not None:
+            link.transport.abort()
+        self._retry_later()
+
+    def on_lost(self, link, exc) -> None:
+        if link is not self.link:
+            return
+        s = self.server
+        self.link = None
+        if self.master_client is not None:
+            s.log.warning("Connection with master lost.")
+            s.log.notice("* Caching the disconnected master state.")
+            self._cache_master()
+            self.state = "connect"
+            self.failures = 0
+            if s.replica_of is not None:
+                s.log.notice("Reconnecting to MASTER %s:%d after failure", *s.replica_of)
+                self.connect_soon(0)  # as Redis: at once after losing an established link
+        else:
+            if self.state == "sync":
+                s.log.warning("I/O error trying to sync with MASTER: connection lost")
+            elif self.state == "handshake":
+                s.log.warning("Master closed the connection during the handshake")
+            self._abort_transfer()
+            self._retry_later()
+
+    def _cache_master(self) -> None:
+        """replicationCacheMaster: remember (replid, applied offset) to PSYNC."""
+        s = self.server
+        mc, self.master_client = self.master_client, None
+        self.cached = (s.replid, self.reploff)
+        self.cached_db = mc.db.id
+        self.raw = bytearray()
+        self.parser = None
+        s.clients.pop(mc.id, None)
+        mc.transport = None
+        self.down_since = time.time()
+        s.master_link_up = False
+        s.refresh_checks()
+
+    def on_master_client_gone(self) -> None:
+        if self.master_client is not None and self.link is not None:
+            self.link.transport.close()
+
+    # -- full resynchronisation ----------------------------------------------------------------
+
+    def _begin_full(self, replid: str, offset: int) -> None:
+        s = self.server
+        if replid != "?":
+            s.log.notice("Full resync from master: %s:%d", replid, offset)
+        self.cached = None  # replicationDiscardCachedMaster
+        self.fullresync = (replid, offset)
+        self.state = "sync"
+        self.payload = PayloadReader()
+        self.transfer_read = 0
+        self.loading = False
+        self.stash = b""
+        if s.config["repl-diskless-load"] == "disabled":
+            self.transfer_path = os.path.abspath("temp-%d.%d.rdb" % (int(time.time()), os.getpid()))
+            try:
+                self.transfer_fd = os.open(self.transfer_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            except OSError as e:
+                s.log.warning("Opening the temp file needed for MASTER <-> REPLICA synchronization: %s",
+                              e.strerror)
+                self.transfer_path = None
+                self._fail()
+        else:
+            self.transfer_mem = bytearray()
+
+    def _abort_transfer(self) -> None:
+        if self.transfer_fd is not None:
+            try:
+                os.close(self.transfer_fd)
+            except OSError:
+                pass
+            self.transfer_fd = None
+        if self.transfer_path is not None:
+            try:
+                os.unlink(self.transfer_path)
+            except OSError:
+                pass
+            self.transfer_path = None
+        self.transfer_mem = None
+        self.payload = None
+        self.loading = False
+        self.stash = b""
+
+    def _payload(self, data: bytes) -> None:
+        s = self.server
+        p = self.payload
+        was_started = p.started
+        try:
+            body, done, rest = p.feed(data)
+        except PayloadError as e:
+            s.log.warning("%s", e)
+            self._fail()
+            return
+        if p.started and not was_started:
+            if p.size < 0:
+                s.log.notice("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to %s",
+                             "disk" if self.transfer_path else "memory")
+            else:
+                s.log.notice("MASTER <-> REPLICA sync: receiving %d bytes from master to %s", p.size,
+                             "disk" if self.transfer_path else "memory")
+        if body:
+            self.transfer_read += len(body)
+            try:
+                if self.transfer_fd is not None:
+                    view = memoryview(body)
+                    while view:
+                        view = view[os.write(self.transfer_fd, view):]
+                else:
+                    self.transfer_mem += body
+            except OSError as e:
+                s.log.warning("Write error or short write writing to the DB dump file needed for MASTER <-> "
+                              "REPLICA synchronization: %s", e.strerror)
+                self._fail()
+                return
+        if done:
+            self._payload_done(rest)
+
+    def _payload_done(self, rest: bytes) -> None:
+        s = self.server
+        if self.transfer_fd is not None:
+            try:
+                os.fsync(self.transfer_fd)
+            except OSError:
+                pass
+            os.close(self.transfer_fd)
+            self.transfer_fd = None
+        s.log.notice("MASTER <-> REPLICA sync: Loading DB in memory")
+        self.loading = True
+        self.stash = rest
+        self.link.transport.pause_reading()
+        source = self.transfer_path if self.transfer_path else bytes(self.transfer_mem)
+        self.transfer_mem = None
+        gen = self.gen
+        fut = s.loop.run_in_executor(None, load_rdb, s, source)
+        fut.add_done_callback(lambda f: self._loaded(f, gen))
+
+    def _loaded(self, fut, gen: int) -> None:
+        s = self.server
+        if gen != self.gen or self.link is None:
+            return  # the link went away meanwhile; the old data stays
+        try:
+            loaded = fut.result()
+        except Exception as e:  # RdbError, OSError: the payload is bad
+            s.log.warning("Failed trying to load the MASTER synchronization DB from disk, check server logs. (%s)",
+                          e)
+            self._fail()
+            return
+        replid, offset = self.fullresync
+        if self._refuse_empty(loaded, replid, offset):
+            return
+        self._install(loaded, replid, offset)
+
+    def _refuse_empty(self, loaded, replid: str, offset: int) -> bool:
+        s = self.server
+        if (loaded["keys"] or self.allow_empty or not s.config["replica-refuse-empty-master-sync"]
+                or replid in (s.replid, s.replid2)):
+            return False
+        held = sum(len(db.data) for db in s.dbs)
+        if not held or offset > s.master_repl_offset:
+            return False
+        host, port = s.replica_of
+        self.refused = ("primary %s:%d offered an empty dataset (new replid %s, offset %d) while this replica "
+                        "holds %d keys at offset %d; data kept, run REPLICAOF %s %d again or set "
+                        "replica-refuse-empty-master-sync no to accept it"
+                        % (host, port, replid, offset, held, s.master_repl_offset, host, port))
+        s.log.warning("Refusing full resynchronization: %s", self.refused)
+        link, self.link = self.link, None
+        self.gen += 1
+        self._abort_transfer()
+        if link is not None:
+            link.transport.abort()
+        self.state = "connect"
+        if not self.down_since:
+            self.down_since = time.time()
+        return True
+
+    def _install(self, loaded, replid: str, offset: int) -> None:
+        s = self.server
+        repl = self.repl
+        s.log.notice("MASTER <-> REPLICA sync: Flushing old data")
+        for db in s.dbs:
+            if db.id not in loaded["dbs"]:
+                db.clear()
+        rdb = getattr(s, "rdb", None)
+        if rdb is not None:
+            rdb.install(loaded)
+        else:
+            for dbid, (data, expires) in loaded["dbs"].items():
+                db = s.dbs[dbid]
+                db.clear()
+                db.data, db.expires = data, expires
+                if expires:
+                    db._rebuild_heap()
+        if self.transfer_path is not None:
+            try:
+                target = rdb.path if rdb is not None else os.path.abspath(s.config["dbfilename"])
+                os.replace(self.transfer_path, target)
+            except OSError as e:
+                s.log.warning("Failed trying to rename the temp DB into %s in MASTER <-> REPLICA "
+                              "synchronization: %s", s.config["dbfilename"], e.strerror)
+                try:
+                    os.unlink(self.transfer_path)
+                except OSError:
+                    pass
+            self.transfer_path = None
+        usemark = self.payload is not None and self.payload.mark is not None
+        self.payload = None
+        self.loading = False
+        self.allow_empty = False
+        s.log.notice("MASTER <-> REPLICA sync: Finished with success")
+        if replid == "?":
+            replid, offset = os.urandom(20).hex(), 0
+        repl.flush()
+        repl.chunks.clear()
+        s.replid = replid
+        s.master_repl_offset = offset
+        repl.clear_replid2()
+        repl.create_backlog()
+        # Our sub-replicas hold another history now: they must resync.
+        repl.primary.disconnect_all()
+        try:
+            dbid = int(loaded["aux"].get(b"repl-stream-db", b"0"))
+        except ValueError:
+            dbid = 0
+        self._go_online(offset, dbid)
+        if usemark:
+            self.send_ack()
+        stash, self.stash = self.stash, b""
+        self.link.transport.resume_reading()
+        if stash:
+            self._stream(stash)
+
+    def _continue(self, newid) -> None:
+        s = self.server
+        repl = self.repl
+        if self.cached is None:
+            s.log.warning("Master accepted a partial resynchronization we did not ask for")
+            self._fail()
+            return
+        replid, offset = self.cached
+        s.log.notice("Successful partial resynchronization with master.")
+        repl.flush()
+        if newid and newid != replid:
+            s.replid2 = replid
+            s.second_repl_offset = offset + 1
+            s.replid = newid
+            s.log.notice("Master replication ID changed to %s", newid)
+            repl.primary.disconnect_all()
+        else:
+            s.replid = replid
+        s.master_repl_offset = offset
+        if repl.backlog is None:
+            repl.create_backlog()
+        self.cached = None
+        s.log.notice("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
+        self._go_online(offset, self.cached_db)
+
+    def _go_online(self, offset: int, dbid: int) -> None:
+        from ..networking import REPLY_OFF, Client, _fmt_addr
+        s = self.server
+        t = self.link.transport
+        c = Client(s)
+        c.transport = t
+        c.addr = _fmt_addr(t.get_extra_info("peername"))
+        c.laddr = _fmt_addr(t.get_extra_info("sockname"))
+        sock = t.get_extra_info("socket")
+        c.fd = sock.fileno() if sock is not None else -1
+        c.is_master = True
+        c.authenticated = True
+        c.parser.authenticated = True
+        c.reply_mode = REPLY_OFF  # a master never reads our replies
+        c.db = s.dbs[dbid if 0 <= dbid < len(s.dbs) else 0]
+        c.last_interaction = time.monotonic()
+        s.clients[c.id] = c
+        self.master_client = c
+        self.parser = RequestParser(1 << 62)
+        self.parser.exempt = True
+        self.raw = bytearray()
+        self.reploff = self.read_reploff = offset
+        self.state = "connected"
+        self.failures = 0
+        self.down_since = 0.0
+        s.master_link_up = True
+        s.refresh_checks()
+
+    # -- the stream --------------------------------------------------------------------------------
+
+    def _stream(self, data: bytes) -> None:
+        """Apply the master's commands; proxy the applied bytes to our backlog
+        and sub-replicas.  Offsets move by whole commands, and never into an
+        unfinished MULTI (as Redis's reploff), so a link cut inside a
+        transaction resumes from its MULTI."""
+        s = self.server
+        mc = self.master_client
+        self.read_reploff += len(data)
+        mc.last_interaction = time.monotonic()
+        reqs: list = []
+        try:
+            self.parser.feed(data, reqs)
+        except ProtocolError as e:
+            s.log.warning("Protocol error from master (%s): closing the link", e)
+            self.link.transport.close()
+            return
+        raw = self.raw
+        raw += data
+        if not reqs:
+            return
+        process = s.process
+        base = self.reploff
+        pos = 0
+        applied = 0
+        for argv in reqs:
+            if argv is None:  # a keepalive newline
+                pos += 1
+                if mc.multi is None:
+                    applied = pos
+                continue
+            a0 = argv[0]
+            if len(a0) == 8 and a0.lower() == b"replconf":
+                self.ack_override = base + applied
+            process(mc, argv)
+            self.ack_override = None
+            pos += enc_len(argv)
+            if mc.multi is None:
+                applied = pos
+            if self.master_client is not mc:
+                return  # the command changed our role (e.g. REPLICAOF from the master)
+        if applied:
+            chunk = bytes(raw[:applied])
+            del raw[:applied]
+            self.reploff = base + applied
+            self.repl.feed(chunk)
+
+    def send_ack(self, offset: int | None = None) -> None:
+        if self.link is None or self.master_client is None:
+            return
+        if offset is None:
+            offset = self.ack_override if self.ack_override is not None else self.reploff
+        self.link.transport.write(encode_command([b"REPLCONF", b"ACK", b"%d" % offset]))
+
+    # -- cron ------------------------------------------------------------------------------------------
+
+    def cron_second(self, unix: float) -> None:
+        s = self.server
+        if s.replica_of is None:
+            return
+        timeout = s.config["repl-timeout"]
+        now = time.monotonic()
+        st = self.state
+        if st in ("connecting", "handshake") and now - self.last_io > timeout:
+            s.log.warning("Timeout connecting to the MASTER...")
+            self._fail()
+        elif st == "sync" and not self.loading and now - self.last_io > timeout:
+            s.log.warning("Timeout receiving bulk data from MASTER... If the problem persists try to set the "
+                          "'repl-timeout' parameter in redis.conf to a larger value.")
+            self._fail()
+        elif st == "sync" and self.loading and self.link is not None:
+            self.link.transport.write(b"\n")  # keep the master from timing us out while loading
+        elif st == "connected" and self.master_client is not None:
+            if now - self.master_client.last_interaction > timeout:
+                s.log.warning("MASTER timeout: no data nor PING received...")
+                self.link.transport.close()
+            else:
+                self.send_ack()
+        elif st == "connect" and self.connect_handle is None and not self.refused:
+            self.connect_soon(0)
+
+    # -- AOF-only restarts ----------------------------------------------------------------------------
+
+    def save_sidecar(self) -> None:
+        """Hook for persisting replication state outside the RDB (AOF-only
+        set-ups): see core.Replication.on_shutdown."""
+        from . import sidecar
+        sidecar.save(self.server)
