@@ -81,8 +81,9 @@ def run_server(config) -> None:
     log.warning("Server initialized")
     from .persistence.rdb import RdbPersistence
     rdb = RdbPersistence(server)
-    if not config.get("appendonly"):
-        loop.run_until_complete(rdb.load_at_startup())
+    from .persistence.aof import Aof
+    # The AOF, when on, takes precedence over the RDB (loadDataFromDisk).
+    loop.run_until_complete(Aof(server).startup(rdb))
     for hook in startup_hooks:
         hook(server)
     log.notice("Ready to accept connections")

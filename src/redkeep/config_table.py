@@ -492,7 +492,7 @@ TABLE = [
     # redkeep only: a replica holding keys refuses a full resync that would
     # replace them with the empty dataset of a primary that restarted without
     # its data (redis#2087); REPLICAOF again or "no" here accepts it.
-    B("replica-refuse-empty-master-sync", True),
+    B("replica-refuse-empty-master-sync", True, hidden=True),
     B("latency-tracking", True),
     B("aof-disable-auto-gc", False),
     B("replica-ignore-disk-write-errors", False),

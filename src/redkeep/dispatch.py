@@ -63,7 +63,7 @@ class Dispatcher:
     """Mixed into Server."""
 
     def process(self, c, argv) -> None:
-        cmd = self.commands.lookup.get(argv[0])
+        cmd = self.cmd_lookup.get(argv[0])
         if cmd is None:
             cmd = self.commands.get(argv[0])
             if cmd is None:
@@ -88,17 +88,71 @@ class Dispatcher:
         if not c.authenticated and not cmd.no_auth:
             return self._reject(c, cmd, "NOAUTH Authentication required.")
         multi = c.multi
-        if multi is not None and cmd.no_multi:
-            return self._reject(c, cmd, "ERR Command not allowed inside a transaction")
+        if multi is not None:
+            if cmd.no_multi:
+                return self._reject(c, cmd, "ERR Command not allowed inside a transaction")
+            if self.checks_needed:
+                err = self.precheck(c, cmd, argv)
+                if err is not None:
+                    return self._reject(c, cmd, err)
+            if cmd.name not in TX_COMMANDS:
+                multi.append((cmd, argv))
+                c.write(QUEUED)
+                return
+            return self.call(c, cmd, argv)
         if self.checks_needed:
             err = self.precheck(c, cmd, argv)
             if err is not None:
                 return self._reject(c, cmd, err)
-        if multi is not None and cmd.name not in TX_COMMANDS:
-            multi.append((cmd, argv))
-            c.write(QUEUED)
-            return
-        self.call(c, cmd, argv)
+        if self.snapshot is not None or self.monitors or c.in_exec:
+            return self.call(c, cmd, argv)
+        # The hot path: ``call`` inlined for a plain command with no snapshot
+        # or MONITOR in progress (every microsecond shows when pipelined).
+        dirty = self.dirty
+        c.prop = None
+        self.current_client = c
+        t0 = _perf()
+        try:
+            reply = cmd.handler(c, argv)
+        except CommandError as e:
+            reply = e.reply()
+            cmd.failed_calls += 1
+            self.count_error(e.text)
+        except Exception as e:  # a bug must not take the server down
+            reply = self._internal_error(cmd, e)
+        dt = _perf() - t0
+        cmd.calls += 1
+        cmd.ns += dt
+        if dt > self.slowlog_threshold_ns and not cmd.skip_slowlog:
+            self.slowlog_push(c, argv, dt // 1000)
+        c.last_cmd = cmd.fullname
+        if (self.dirty != dirty or c.prop) and self.propagate_listeners:
+            self._propagate_call(c, argv)
+        if reply is not None:
+            if c.batching and not c.reply_mode:
+                c.out.append(reply)
+            else:
+                c.write(reply)
+        if self.ready_keys:
+            self.handle_ready_keys()
+
+    def _internal_error(self, cmd, e) -> bytes:
+        self.log.warning("Internal error running %s: %r", cmd.fullname, e, exc_info=True)
+        text = "ERR internal error: %s" % str(e).replace("\r", " ").replace("\n", " ")
+        cmd.failed_calls += 1
+        self.count_error(text)
+        return error(text)
+
+    def _propagate_call(self, c, argv) -> None:
+        """Propagate what the command did: its argv, or the deterministic
+        rewrite the handler left in ``c.prop`` (which may also force a
+        propagation without a change)."""
+        dbid = c.db.id
+        if c.prop is None:
+            self.propagate(dbid, argv)
+        else:
+            for pargv in c.prop:
+                self.propagate(dbid, pargv)
 
     def precheck(self, c, cmd, argv):
         """The rarely-active checks (4-8), run only while ``checks_needed``."""
@@ -153,27 +207,15 @@ class Dispatcher:
             cmd.failed_calls += 1
             self.count_error(e.text)
         except Exception as e:  # a bug must not take the server down
-            self.log.warning("Internal error running %s: %r", cmd.fullname, e, exc_info=True)
-            text = "ERR internal error: %s" % str(e).replace("\r", " ").replace("\n", " ")
-            reply = error(text)
-            cmd.failed_calls += 1
-            self.count_error(text)
+            reply = self._internal_error(cmd, e)
         dt = _perf() - t0
         cmd.calls += 1
-        cmd.usec += dt // 1000
-        if dt > self.slowlog_threshold_ns and self.slowlog_threshold_ns >= 0 and not cmd.skip_slowlog:
+        cmd.ns += dt
+        if dt > self.slowlog_threshold_ns and not cmd.skip_slowlog:
             self.slowlog_push(c, argv, dt // 1000)
         c.last_cmd = cmd.fullname
-        if self.dirty != dirty:
-            if c.prop is None:
-                self.propagate(c.db.id, argv)
-            else:
-                for pargv in c.prop:
-                    self.propagate(c.db.id, pargv)
-        elif c.prop:
-            # a handler may force propagation without a change (rare)
-            for pargv in c.prop:
-                self.propagate(c.db.id, pargv)
+        if self.dirty != dirty or c.prop:
+            self._propagate_call(c, argv)
         if self.monitors and not (cmd.skip_monitor or cmd.admin):  # admin commands are never shown
             self.feed_monitors(c, argv)
         if reply is not None:

@@ -167,6 +167,9 @@ class Client(asyncio.Protocol):
         if self.batching:
             self.out.append(data)
         elif self.transport is not None and not self.transport.is_closing():
+            gate = self.server.reply_gate
+            if gate is not None and gate(self, data):
+                return  # held until the AOF has logged what it may depend on
             self.server.stat_net_output_bytes += len(data)
             self.transport.write(data)
             if self.kind != "normal" or self.server.obuf_limit_normal:
@@ -179,6 +182,9 @@ class Client(asyncio.Protocol):
 
     def _flush(self, out: list) -> None:
         data = out[0] if len(out) == 1 else b"".join(out)
+        gate = self.server.reply_gate
+        if gate is not None and gate(self, data):
+            return  # held until the AOF has logged what it may depend on (aof_writer.py)
         self.server.stat_net_output_bytes += len(data)
         if not self.transport.is_closing():
             self.transport.write(data)

@@ -42,6 +42,7 @@ class Server(Dispatcher):
         self.commands = CommandTable()
         for old, new in config.renames:
             self.commands.rename(old, new)
+        self.cmd_lookup = self.commands.lookup  # hot path: one dict, exact-case names
         self.pid = os.getpid()
         self.run_id = os.urandom(20).hex()
         self.dbs = [Database(self, i) for i in range(config["databases"])]
@@ -62,6 +63,7 @@ class Server(Dispatcher):
         self.pubsub_patterns: dict[bytes, dict] = {}
         self.pubsub_shard_channels: dict[bytes, dict] = {}
         self.also_propagate = None  # a list while EXEC collects its effects (t_multi)
+        self.reply_gate = None  # fn(client, data) -> held?, while the AOF has unlogged data (aof_writer)
         self.slowlog = deque()
         self.slowlog_next_id = 0
         self.errorstats: dict[str, int] = {}
@@ -95,11 +97,14 @@ class Server(Dispatcher):
         self.requirepass = cfg["requirepass"]
         self.proto_max_bulk_len = cfg["proto-max-bulk-len"]
         self.query_buffer_limit = cfg["client-query-buffer-limit"]
-        self.slowlog_threshold_ns = cfg["slowlog-log-slower-than"] * 1000
-        self.obuf_limit_normal = False
+        # A negative threshold disables the slowlog: compare against "never".
+        threshold = cfg["slowlog-log-slower-than"]
+        self.slowlog_threshold_ns = threshold * 1000 if threshold >= 0 else 1 << 62
+        limits = cfg.get("client-output-buffer-limit") or {}
+        self.obuf_limit_normal = any(limits.get("normal", (0, 0, 0))[:2])
         self.refresh_checks()
         for name in ("requirepass", "proto-max-bulk-len", "client-query-buffer-limit",
-                     "slowlog-log-slower-than", "replica-read-only"):
+                     "slowlog-log-slower-than", "replica-read-only", "client-output-buffer-limit"):
             cfg.hooks.setdefault(name, lambda old, new: self.apply_config())
 
     def refresh_checks(self) -> None:
@@ -138,8 +143,10 @@ class Server(Dispatcher):
 
     def may_expire(self) -> bool:
         """A replica never deletes expired keys itself: it waits for the
-        primary's DEL, so both hold the same keys (Redis's expireIfNeeded)."""
-        return self.replica_of is None
+        primary's DEL, so both hold the same keys (Redis's expireIfNeeded).
+        Nothing expires while loading: a later command of the AOF may still
+        need the key (keyIsExpired returns 0 while loading)."""
+        return self.replica_of is None and not self.loading
 
     def expire_key(self, db, key: bytes) -> None:
         db.delete(key)

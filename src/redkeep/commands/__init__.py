@@ -4,7 +4,7 @@ import importlib
 
 FAMILIES = [
     "t_string", "t_bitops", "t_keys", "t_list", "t_hash", "t_set", "t_zset", "t_pubsub", "t_multi",
-    "t_connection", "t_server", "t_client", "t_config", "t_info", "t_command", "t_debug", "t_rdb",
+    "t_connection", "t_server", "t_client", "t_config", "t_info", "t_command", "t_debug", "t_rdb", "t_aof",
     "t_replication",
 ]
 

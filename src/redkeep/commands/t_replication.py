@@ -128,9 +128,7 @@ def wait(c, argv):
     repl = get_repl(server)
     repl.flush()
     p = repl.primary
-    offset = getattr(c, "woff", None)
-    if offset is None:
-        offset = server.master_repl_offset
+    offset = c.woff
     acked = p.count_acked(offset)
     if acked >= num or c.multi is not None or c.in_exec:
         return integer(acked)

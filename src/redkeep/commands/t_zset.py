@@ -174,6 +174,8 @@ def _c_double(s: bytes):
 def parse_score(b: bytes, err: str = _NOT_FLOAT) -> float:
     """getDoubleFromObject: whole string, no leading space, no NaN, no
     overflow to inf nor underflow to zero (strtod's ERANGE)."""
+    if b.isdigit() and len(b) < 16:  # fast path: a plain small integer
+        return float(int(b))
     if not b or b[0] in _WS:
         raise CommandError(err)
     v = _c_double(b)

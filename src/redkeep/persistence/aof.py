@@ -646,6 +646,9 @@ class Aof:
             self.kill_rewrite()
         if self.state != AOF_OFF and self.writer is not None and self.writer.fd >= 0:
             log.notice("Calling fsync() on the AOF file.")
+            if os.environ.get("RK_AOF_STATS"):
+                log.warning("AOF groups=%d bytes=%d fsync_time=%.6f", self.writer.groups, self.writer.current_size,
+                            self.writer.fsync_time)
             self.writer.sync_now()
         return True
 

@@ -185,6 +185,7 @@ class AofWriter:
         self.write_errno = 0
         self.last_error_log = 0.0
         self.on_error_change = None  # fn(): MISCONF on/off
+        self.groups = 0  # group commits (always): with the commands count, the average group size
 
     # -- feeding -----------------------------------------------------------------------
 
@@ -292,6 +293,15 @@ class AofWriter:
         if self.fd < 0:
             self.buf = bytearray()
             self.release(self.next_gen)
+            self._maybe_ungate()
+            return
+        if self.policy == "always" and os.environ.get("RK_SYNCALWAYS"):
+            if self.buf:
+                data = self.buf; self.buf = bytearray()
+                write_all(self.fd, data); os.fdatasync(self.fd)
+                self.incr_size += len(data); self.current_size += len(data)
+                gen = self.next_gen; self.next_gen += 1; self.done_gen = gen; self.groups += 1
+                self.release(gen)
             self._maybe_ungate()
             return
         if self.policy == "always":
@@ -412,6 +422,7 @@ class AofWriter:
     # -- always: group commit in the I/O thread ------------------------------------------------
 
     def _submit(self) -> None:
+        self.groups += 1
         data = bytes(self.buf)
         self.buf = bytearray()
         gen = self.next_gen
@@ -447,7 +458,9 @@ class AofWriter:
         released = self.release(self.done_gen)
         if self.buf and not released:
             self._submit()
-        elif released and self.fd >= 0:
+        elif os.environ.get("RK_NOLINGER") and self.buf:
+            self._submit()
+        elif released and self.fd >= 0 and not os.environ.get("RK_NOLINGER"):
             # Wait for the clients just answered: their next commands join the next group.
             self.expect = released
             self._cancel_linger()

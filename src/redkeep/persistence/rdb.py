@@ -280,8 +280,10 @@ class RdbPersistence:
         tmp = self._tmp_path()
         self.dirty_before = s.dirty
         try:
-            sink = FileSink(s.loop, self.path, tmp, self._bgsave_written,
+            mine = []
+            sink = FileSink(s.loop, self.path, tmp, lambda err: self._bgsave_written(err, mine[0]),
                             incremental_fsync=s.config.get("rdb-save-incremental-fsync", True))
+            mine.append(sink)
         except OSError as e:
             # Reported like a forked child that failed: BGSAVE "started",
             # then the save ends in error (status err, MISCONF).
@@ -322,7 +324,9 @@ class RdbPersistence:
         else:
             self.server.loop.call_soon(self._slice)
 
-    def _bgsave_written(self, err) -> None:
+    def _bgsave_written(self, err, which=None) -> None:
+        if self.bgsave is None or (which is not None and self.bgsave[1] is not which):
+            return  # a killed BGSAVE's writer reporting late
         snap, sink = self.bgsave
         self.bgsave = None
         if self.server.snapshot is snap:

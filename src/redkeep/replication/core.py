@@ -81,6 +81,9 @@ class Replication:
             self.seldb = dbid
             self.feed(encode_command([b"SELECT", b"%d" % dbid]))
         self.feed(encode_command(argv))
+        c = self.server.current_client
+        if c is not None:
+            c.woff = self.server.master_repl_offset  # what WAIT waits for
 
     def feed_command(self, dbid: int, argv) -> None:
         """A stream-only command (ping, REPLCONF GETACK): no SELECT for dbid -1."""

@@ -314,7 +314,7 @@ class Primary:
         repl.flush()
         job = SyncJob(self, "disk", s.master_repl_offset)
         s.log.notice("Starting BGSAVE for SYNC with target: disk")
-        if rdb is None or not rdb.start_bgsave():
+        if rdb is None or not rdb.start_bgsave() or rdb.bgsave is None:
             s.log.warning("BGSAVE for replication failed")
             for rc in waiting:
                 self._send(rc.c, b"-ERR BGSAVE failed, maybe there is no disk space available?\r\n")
@@ -335,8 +335,6 @@ class Primary:
             for rc in list(job.targets):
                 self.drop(rc, "BGSAVE for replication failed")
         else:
-            s.log.notice("Background RDB transfer terminated with success" if False else
-                         "Streamed RDB transfer with replica(s) starting from disk")
             try:
                 fd = os.open(s.rdb.path, os.O_RDONLY)
             except OSError as e:

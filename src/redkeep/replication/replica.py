@@ -41,7 +41,7 @@ def enc_len(argv) -> int:
     total = (4 if n < 10 else 5 if n < 100 else len(b"%d" % n) + 3)
     for a in argv:
         m = len(a)
-        total += m + (5 if m < 10 else 6 if m < 100 else 7 if m < 1000 else len(b"%d" % m) + 4)
+        total += m + (6 if m < 10 else 7 if m < 100 else 8 if m < 1000 else len(b"%d" % m) + 5)
     return total
 
 
