@@ -27,7 +27,10 @@ def wait_synced(master, *replicas, timeout=15.0):
     def ok():
         mo = info(master)["master_repl_offset"]
         return all(link_up(r) and info(r)["slave_repl_offset"] == mo for r in replicas)
-    wait_for(ok, timeout, what="replicas in sync")
+    try:
+        wait_for(ok, timeout, what="replicas in sync")
+    except TimeoutError:
+        raise TimeoutError("replicas not in sync: master %r replicas %r" % (info(master), [info(r) for r in replicas]))
 
 
 def dataset(r) -> dict:

@@ -21,6 +21,7 @@ import time
 from collections import deque
 
 from . import resp
+from .config import sds_repr
 from .errors import ProtocolError
 from .resp import RESP2, RequestParser
 
@@ -152,8 +153,10 @@ class Client(asyncio.Protocol):
             self.transport.pause_reading()
         if self.closing:
             self.transport.close()
-        elif not self.queued and self.parser.buffered() > server.query_buffer_limit:
-            server.log.warning("Closing client that reached max query buffer length: %s", self.describe())
+        elif not self.queued and self.parser.buffered() > server.query_buffer_limit and not self.is_master:
+            head = sds_repr(unparsed_query(self.parser)[:64].decode("utf-8", "surrogateescape"))
+            server.log.warning("Closing client that reached max query buffer length: %s (qbuf initial bytes: %s)",
+                               self.describe(), head)
             self.transport.close()
 
     # -- output ----------------------------------------------------------------
@@ -227,6 +230,36 @@ class Client(asyncio.Protocol):
     def set_protocol(self, ver: int) -> None:
         self.resp_ver = ver
         self.r = resp.RESP3 if ver == 3 else resp.RESP2
+
+
+def unparsed_query(parser) -> bytes:
+    """What Redis's query buffer would hold of an incomplete request: the
+    bytes after its last complete line or argument, which Redis has parsed
+    and trimmed (for client-query-buffer-limit's log line)."""
+    if parser.inline_buf:
+        return parser.inline_buf
+    buf = bytes(parser.pending)
+    if not buf.startswith(b"*"):
+        return buf
+    nl = buf.find(b"\r\n")
+    if nl < 0:
+        return buf
+    try:
+        count = int(buf[1:nl])
+        pos = nl + 2
+        for _ in range(count):
+            nl = buf.find(b"\r\n", pos)
+            if not buf.startswith(b"$", pos) or nl < 0:
+                break
+            start = nl + 2
+            end = start + int(buf[pos + 1:nl]) + 2
+            if end > len(buf):
+                pos = start
+                break
+            pos = end
+    except ValueError:
+        return buf
+    return buf[pos:]
 
 
 def _fmt_addr(a) -> str:

@@ -27,9 +27,10 @@ from .commands import load_all
 from .commands.table import CommandTable
 from .dispatch import Blocked, Dispatcher
 from .keyspace import Database
-from .logsetup import setup_logging
+from .logsetup import VERBOSE, log_from_handler, setup_logging
 from .networking import Client
 from .resp import bulk_array, error
+from .zmalloc import heap_in_use
 
 log = logging.getLogger("redkeep")
 
@@ -78,6 +79,9 @@ class Server(Dispatcher):
         self.pause_end = 0.0
         self.pause_kind = None  # None | 'write' | 'all'
         self.shutdown_asked = None
+        self.pidfile_path = None  # written by boot.py, removed at shutdown
+        self.mem_baseline = 0  # the interpreter's own heap, measured by boot.py (see used_memory)
+        self.cronloops = 0
         self.lastsave = int(time.time())
         self.replid = os.urandom(20).hex()  # replication id (INFO, PSYNC)
         self.replid2 = "0" * 40
@@ -181,20 +185,21 @@ class Server(Dispatcher):
             c.closing = True
             return
         if self.protected_mode_denies(c):
+            self.stat_rejected_conn += 1
             c.transport.write(error(PROTECTED_MODE_DENIED))
             c.transport.close()
             c.closing = True
             return
         self.clients[c.id] = c
+        if log.isEnabledFor(VERBOSE):
+            if c.laddr.startswith("/"):
+                log.verbose("Accepted connection to %s", c.laddr)
+            else:
+                log.verbose("Accepted %s", c.addr)
 
     def protected_mode_denies(self, c: Client) -> bool:
-        cfg = self.config
-        if not cfg["protected-mode"] or self.requirepass:
-            return False
-        # Redis 7.0 (acceptCommonHandler) looks only at protected-mode and
-        # whether the default user has a password, not at bind.
-        host = c.addr.rsplit(":", 1)[0]
-        return not (host.startswith("127.") or host in ("::1", "localhost") or c.laddr.startswith("/"))
+        return protected_mode_denies(self.config["protected-mode"], bool(self.requirepass),
+                                     c.addr.rsplit(":", 1)[0], c.laddr.startswith("/"))
 
     def client_disconnected(self, c: Client) -> None:
         self.clients.pop(c.id, None)
@@ -235,7 +240,7 @@ class Server(Dispatcher):
             now = time.monotonic()
             if not c.obuf_soft_since:
                 c.obuf_soft_since = now
-            elif now - c.obuf_soft_since >= secs:
+            elif now - c.obuf_soft_since > secs:
                 over = True
         else:
             c.obuf_soft_since = 0.0
@@ -399,11 +404,17 @@ class Server(Dispatcher):
         self.check_block_timeouts(now)
         timeout = self.config["timeout"]
         if timeout:
+            # clientsCronHandleTimeout: replicas, monitors (Redis flags them
+            # as replicas), the master, blocked clients and subscribers stay.
             for c in list(self.clients.values()):
                 if (now - c.last_interaction > timeout and c.blocked is None and not c.is_master
-                        and not c.is_replica and not c.channels and not c.patterns and not c.shard_channels):
+                        and not c.is_replica and not c.monitor and not c.channels and not c.patterns
+                        and not c.shard_channels):
                     self.log.verbose("Closing idle client")
                     c.transport.close()
+        self.cronloops += 1
+        if (self.cronloops - 1) % (5 * hz) == 0 and log.isEnabledFor(VERBOSE):  # run_with_period(5000)
+            self.log_periodic_stats()
         if self.pause_kind is not None and now >= self.pause_end:
             self.unpause()
         self.sample_ops(now)
@@ -414,9 +425,29 @@ class Server(Dispatcher):
                 self.log.exception("cron hook failed")
         if self.shutdown_asked is not None:
             sig, self.shutdown_asked = self.shutdown_asked, None
-            self.log.warning("Received %s scheduling shutdown...", sig)
-            if self.prepare_shutdown(False, False):
+            flags = self.config.get("shutdown-on-" + sig.lower(), "default") or "default"
+            words = flags.split()
+            if self.prepare_shutdown("nosave" in words, "save" in words) or "force" in words:
                 self.finish_shutdown()
+            else:
+                self.log.warning("Errors trying to shut down the server. Check the logs for more information.")
+
+    def log_periodic_stats(self) -> None:
+        """serverCron's every-5-seconds lines: non-empty databases (verbose)
+        and clients and memory (debug)."""
+        for db in self.dbs:
+            used, vkeys = len(db.data), len(db.expires)
+            if used or vkeys:
+                # Redis's dict has a power-of-two table of at least 4 slots,
+                # grown when full: the same figure for the same key count.
+                slots = 4
+                while slots < used:
+                    slots <<= 1
+                log.verbose("DB %d: %d keys (%d volatile) in %d slots HT.", db.id, used, vkeys, slots)
+        if log.isEnabledFor(logging.DEBUG):
+            replicas = sum(1 for c in self.clients.values() if c.is_replica)
+            log.debug("%d clients connected (%d replicas), %d bytes in use", len(self.clients) - replicas,
+                      replicas, self.used_memory())
 
     def sample_ops(self, now: float) -> None:
         t, cmds, nin, nout = self.last_ops_sample
@@ -452,13 +483,17 @@ class Server(Dispatcher):
                                                         reuse_address=True)
                     self.listeners.append(srv)
                 except OSError as e:
+                    # Redis's text is anet's "bind: <strerror>"; asyncio wraps
+                    # the errno in a sentence of its own.
+                    reason = ("bind: " + os.strerror(e.errno)) if e.errno else str(e)
+                    self.log.warning("Warning: Could not create server TCP listening socket %s:%d: %s",
+                                     addr[1:] if optional else addr, port, reason)
                     if optional and e.errno in (97, 99, 22):  # no IPv6 / address unavailable
                         continue
-                    self.log.warning("Warning: Could not create server TCP listening socket %s:%d: %s",
-                                     host, port, e.strerror or e)
+                    self.log.warning("Failed listening on port %d (TCP), aborting.", port)
                     raise SystemExit(1)
             if not self.listeners:
-                self.log.warning("Failed listening on port %d (tcp), aborting.", port)
+                self.log.warning("Failed listening on port %d (TCP), aborting.", port)
                 raise SystemExit(1)
         unixsocket = cfg.get("unixsocket")
         if unixsocket:
@@ -469,10 +504,15 @@ class Server(Dispatcher):
         self.cron_task = self.loop.create_task(self._cron_loop())
 
     def _on_signal(self, sig) -> None:
+        """sigShutdownHandler: a second SIGINT (Ctrl+C twice) exits at once."""
         name = "SIGTERM" if sig == signal.SIGTERM else "SIGINT"
-        if self.shutdown_asked is not None or getattr(self, "_shutting", False):
-            self.log.warning("You insist... exiting now.")
+        if sig == signal.SIGINT and (self.shutdown_asked is not None or getattr(self, "_shutting", False)):
+            log_from_handler("You insist... exiting now.")
             os._exit(1)
+        if self.loading:
+            log_from_handler("Received shutdown signal during loading, scheduling shutdown.")
+        else:
+            log_from_handler("Received %s scheduling shutdown..." % name)
         self.shutdown_asked = name
         self.loop.call_soon(self.cron)
 
@@ -487,8 +527,9 @@ class Server(Dispatcher):
         return True
 
     def finish_shutdown(self) -> None:
-        pidfile = self.config["pidfile"]
+        pidfile = self.pidfile_path
         if pidfile:
+            self.log.notice("Removing the pid file.")
             try:
                 os.unlink(pidfile)
             except OSError:
@@ -501,12 +542,30 @@ class Server(Dispatcher):
             srv.close()
         self.loop.stop()
 
+    def used_memory(self) -> int:
+        """INFO's used_memory: what the allocators hold now (zmalloc.py)
+        minus what the bare interpreter with its code held before the server
+        was built.  That baseline plays the part of Redis's binary and
+        static data, which its used_memory does not count either; all the
+        rest (databases, clients, buffers, caches) is counted."""
+        return max(heap_in_use() - self.mem_baseline, 0)
+
     def rss(self) -> int:
         try:
             with open("/proc/self/statm") as f:
                 return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
         except OSError:
             return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def protected_mode_denies(protected_mode: bool, has_password: bool, peer_host: str, unix: bool) -> bool:
+    """acceptCommonHandler's protected mode: without a password, only
+    clients from exactly 127.0.0.1 or ::1, or a unix socket, get in.
+    Redis 7.0 compares the peer's address as text: 127.0.0.2 is refused, and
+    bind does not matter."""
+    if not protected_mode or has_password or unix:
+        return False
+    return peer_host not in ("127.0.0.1", "::1")
 
 
 PROTECTED_MODE_DENIED = (

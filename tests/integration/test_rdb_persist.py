@@ -273,7 +273,9 @@ def test_debug_reload(tmp_path):
         both("DEBUG", "RELOAD", "NOSAVE", "NOFLUSH", "MERGE")  # file wins, extra stays
         assert both("GET", "s:raw") == b"$11\r\nhello world\r\n"
         assert both("GET", "extra") == b"$1\r\n1\r\n"
-        both("INFO", "keyspace")
+        for db in (0, 3, 15):
+            both("SELECT", db)
+            both("DBSIZE")
         assert "DB reloaded by DEBUG RELOAD" in s.read_log()
     finally:
         a.close()
@@ -371,3 +373,24 @@ def test_dump_crosses_both_ways(server, real):
             assert rk.hgetall(b"x:" + k) == rd.hgetall(b"y:" + k) == rd.hgetall(k)
         else:
             assert rk.smembers(b"x:" + k) == rd.smembers(b"y:" + k) == rd.smembers(k)
+
+
+def test_flushall_during_bgsave_stops_it_and_saves_empty(tmp_path):
+    s = start(tmp_path, "--save", "3600 1", *DEBUG)
+    try:
+        c = s.client()
+        c.execute_command("DEBUG", "POPULATE", 200000)
+        c.bgsave()
+        assert persistence(c)["rdb_bgsave_in_progress"] == 1
+        c.flushall()
+        info = persistence(c)
+        assert info["rdb_bgsave_in_progress"] == 0 and info["rdb_last_bgsave_status"] == "ok"
+        assert load_bytes((tmp_path / "dump.rdb").read_bytes())[0] == {}
+        c.set("after", "1")
+        c.bgsave()
+        wait_for(lambda: persistence(c)["rdb_bgsave_in_progress"] == 0, what="second bgsave")
+        assert load_bytes((tmp_path / "dump.rdb").read_bytes())[0] == {0: {b"after": (b"1", None)}}
+        assert not [f for f in os.listdir(tmp_path) if f.startswith("temp-")]
+        assert "Traceback" not in s.read_log()
+    finally:
+        s.kill()

@@ -97,6 +97,13 @@ def parse_command_line(argv: list[str]):
     return config_file, options, read_stdin, sentinel
 
 
+def program_name() -> str:
+    prog = sys.argv[0] if sys.argv and sys.argv[0] else "redkeep-server"
+    if os.path.basename(prog) == "__main__.py":
+        return "python -m redkeep"
+    return prog
+
+
 def _fatal_log(config, text: str) -> None:
     """serverLog(LL_WARNING) before logging is set up: stdout, or the logfile
     a previous line configured; role 'C' as Redis prints it this early."""
@@ -131,6 +138,10 @@ def build_config(argv: list[str]):
     config = Config(TABLE)
     config.sentinel_mode = sentinel
     config.config_file = config_file
+    # For the start-up banner: Redis says "Configuration loaded" whenever it
+    # got any argument at all, else it names its own argv[0].
+    config.args_given = bool(argv)
+    config.program = program_name()
     try:
         text = read_config_file(config_file) if config_file else ""
         if read_stdin:

@@ -10,8 +10,9 @@ of the Server, read here with Redis's idle defaults, and may also:
 * ``register_extra(name, fn)``: append lines to a section, e.g. the ``aof_*``
   fields that appear only while AOF is on.
 
-Figures are honest: memory is this process's RSS (Python has no allocator
-statistics to report), CPU is getrusage, counters are the server's own.
+Figures are honest: used_memory is what the allocators hold beyond the
+interpreter's own start-up footprint (zmalloc.py), RSS is RSS, CPU is
+getrusage, counters are the server's own.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ _extras: dict = {}
 
 
 def _record_startup_memory(server) -> None:
-    server.mem_startup = server.rss()
+    if not getattr(server, "mem_startup", 0):  # boot records it before the dataset loads
+        server.mem_startup = used_memory(server)
 
 
 # First of the start-up hooks: the footprint before any dataset is loaded.

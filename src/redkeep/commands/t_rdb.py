@@ -39,11 +39,13 @@ def bgsave(c, argv):
             rdb.bgsave_scheduled = True
             return simple("Background saving scheduled")
         raise CommandError(BGSAVE_IN_PROGRESS)
-    if getattr(s, "aof_rewrite_in_progress", False):
-        if schedule:
+    if getattr(s, "aof_rewrite_in_progress", False) or c.in_exec:
+        # Redis: another "child" (here, the AOF rewrite's snapshot) is active,
+        # or we are inside EXEC: schedule it or refuse, with Redis's texts.
+        if schedule or c.in_exec:
             rdb.bgsave_scheduled = True
             return simple("Background saving scheduled")
-        raise CommandError("ERR An AOF log rewriting in progress: can't BGSAVE right now. "
+        raise CommandError("ERR Another child process is active (AOF?): can't BGSAVE right now. "
                            "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
     if rdb.start_bgsave():
         return simple("Background saving started")

@@ -25,18 +25,16 @@ attempts back off 1, 2, 4 ... 60 minutes so a full disk is not hammered.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import time
 
+from .. import logsetup  # noqa: F401  (Logger.notice / Logger.verbose)
 from ..config import ConfigError
-from . import aof_loader
-from .aof_loader import EMPTY, FAILED, NOT_EXIST, OK, OPEN_ERR, TRUNCATED
-from .aof_manifest import HIST, Manifest, ManifestError, ManifestWriteError, load_manifest, log_manifest_error, \
-    manifest_name
+from .aof_loader import EMPTY, OK, StartupLoading
+from .aof_manifest import Manifest, ManifestError, ManifestWriteError, load_manifest, log_manifest_error, manifest_name
 from .aof_rewrite import BackgroundRewrite, write_base_sync
-from .aof_writer import Bio, AofWriter
+from .aof_writer import AofWriter, Bio
 
 log = logging.getLogger("redkeep")
 
@@ -45,7 +43,7 @@ REWRITE_LIMIT_THRESHOLD = 3  # AOF_REWRITE_LIMITE_THRESHOLD
 REWRITE_LIMIT_MAX_MINUTES = 60
 
 
-class Aof:
+class Aof(StartupLoading):
     def __init__(self, server):
         self.server = server
         server.aof = self
@@ -176,151 +174,6 @@ class Aof:
             log.warning("Fatal error: can't open the AOF manifest file %s for reading: %s", path, e.strerror)
             raise SystemExit(1)
 
-    def _upgrade_if_needed(self) -> None:
-        """aofUpgradePrepare: an old single appendonly.aof in ``dir`` moves
-        into the AOF directory as the base."""
-        prefix = self.prefix
-        m = self.manifest
-        if not os.path.isfile(prefix):
-            return
-        if not (not os.path.isdir(self.dirname) or m.is_empty()
-                or (m.base is not None and not m.incr and m.base.name == prefix
-                    and not os.path.exists(self.path(prefix)))):
-            return
-        try:
-            os.makedirs(self.dirname, exist_ok=True)
-        except OSError as e:
-            log.warning("Can't open or create append-only dir %s: %s", self.dirname, e.strerror)
-            raise SystemExit(1)
-        from .aof_manifest import AofInfo, BASE
-        m.base = AofInfo(prefix, 1, BASE)
-        m.base_seq = 1
-        m.dirty = True
-        self._persist_or_exit(m)
-        try:
-            os.rename(prefix, self.path(prefix))
-        except OSError as e:
-            log.warning("Error trying to move the old AOF file %s into dir %s: %s", prefix, self.dirname, e.strerror)
-            raise SystemExit(1)
-        log.notice("Successfully migrated an old-style AOF file (%s) into the AOF directory (%s).",
-                   prefix, self.dirname)
-
-    def _persist_or_exit(self, m: Manifest) -> None:
-        try:
-            m.persist(self.dirname, self.prefix)
-        except ManifestWriteError as e:
-            log.warning("%s", e.strerror)
-            raise SystemExit(1)
-
-    def _begin_loading(self):
-        s = self.server
-        s.loading = True
-        s.loading_start = time.time()
-        s.refresh_checks()
-        saved = (s.propagate_listeners, s.active_expire_enabled)
-        s.propagate_listeners = []  # replay must never be logged or replicated again
-        s.active_expire_enabled = False
-        return saved
-
-    def _end_loading(self, saved) -> None:
-        s = self.server
-        s.propagate_listeners, s.active_expire_enabled = saved
-        s.loading = False
-        s.refresh_checks()
-
-    def _install_rdb(self, loaded: dict) -> None:
-        """The log lines of rdbLoad for a base, then the dataset."""
-        aux = loaded["aux"]
-        ver = aux.get(b"redis-ver")
-        if ver:
-            log.notice("Loading RDB produced by version %s", ver.decode(errors="replace"))
-        ctime = aux.get(b"ctime")
-        if ctime:
-            try:
-                log.notice("RDB age %d seconds", int(time.time()) - int(ctime))
-            except ValueError:
-                pass
-        used = aux.get(b"used-mem")
-        if used:
-            try:
-                log.notice("RDB memory usage when created %.2f Mb", int(used) / 1024 / 1024)
-            except ValueError:
-                pass
-        if aux.get(b"aof-base") == b"1" or aux.get(b"aof-preamble") == b"1":
-            log.notice("RDB is base AOF")
-        self.server.rdb.install(loaded)
-        log.notice("Done loading RDB, keys loaded: %d, keys expired: %d.", loaded["keys"], loaded["expired"])
-
-    async def load_at_startup(self, rdb) -> None:
-        """loadAppendOnlyFiles at start-up; exit(1) on failure."""
-        t0 = time.monotonic()
-        self._upgrade_if_needed()
-        saved = self._begin_loading()
-        loop = self.server.loop
-        try:
-            gen = aof_loader.load_files(self.server, self.manifest, self.dirname, self.prefix,
-                                        self.config["aof-load-truncated"])
-            reply = None
-            while True:
-                try:
-                    req = gen.send(reply)
-                except StopIteration as e:
-                    verdict, total, base = e.value
-                    break
-                reply = None
-                if req is None:
-                    await asyncio.sleep(0)
-                else:
-                    try:
-                        loaded = await loop.run_in_executor(None, lambda: rdb.load_file(req[1], keep_expired=True))
-                        self._install_rdb(loaded)
-                        reply = loaded
-                    except Exception as e:  # RdbError, OSError: reported by the loader
-                        reply = e
-        finally:
-            self._end_loading(saved)
-        self._after_load(verdict, total, base, t0)
-
-    def load_sync(self) -> str:
-        """The same, blocking (DEBUG LOADAOF)."""
-        t0 = time.monotonic()
-        saved = self._begin_loading()
-        rdb = self.server.rdb
-        try:
-            gen = aof_loader.load_files(self.server, self.manifest, self.dirname, self.prefix,
-                                        self.config["aof-load-truncated"])
-            reply = None
-            while True:
-                try:
-                    req = gen.send(reply)
-                except StopIteration as e:
-                    verdict, total, base = e.value
-                    break
-                reply = None
-                if req is not None:
-                    try:
-                        loaded = rdb.load_file(req[1], keep_expired=True)
-                        self._install_rdb(loaded)
-                        reply = loaded
-                    except Exception as e:
-                        reply = e
-        finally:
-            self._end_loading(saved)
-        self._after_load(verdict, total, base, t0)
-        return verdict
-
-    def _after_load(self, verdict, total, base, t0, exit_on=(FAILED, OPEN_ERR)) -> None:
-        if verdict in exit_on:
-            log.warning("AOF loading failed (%s): the server cannot start with this AOF. Files are left untouched "
-                        "except as logged above.", verdict)
-            raise SystemExit(1)
-        if verdict != NOT_EXIST:
-            log.notice("DB loaded from append only file: %.3f seconds", time.monotonic() - t0)
-        if verdict in (OK, TRUNCATED):
-            w = self._ensure_writer()
-            w.current_size = total
-            self.base_size = base
-
     def open_on_start(self) -> None:
         """aofOpenIfNeededOnServerStart."""
         if self.state != AOF_ON:
@@ -398,13 +251,7 @@ class Aof:
             self.last_rewrite_ok = False
             return False
         self.rewrites += 1
-        try:
-            self.rewrite = BackgroundRewrite(self.server, self.config["aof-use-rdb-preamble"], self._rewrite_done)
-        except OSError as e:
-            log.warning("Can't rewrite append only file in background: %s", e.strerror)
-            self.rewrite = None
-            self.last_rewrite_ok = False
-            return False
+        self.rewrite = BackgroundRewrite(self.server, self.config["aof-use-rdb-preamble"], self._rewrite_done)
         self.server.aof_rewrite_in_progress = True
         log.notice("Background append only file rewriting started by pid %d", os.getpid())
         self.rewrite_scheduled = False
@@ -457,7 +304,6 @@ class Aof:
         else:
             self.last_rewrite_ok = False
             self.consecutive_failures += 1
-            log.warning("Write error writing append only file on disk: %s", err)
             log.warning("Background AOF rewrite terminated with error")
         rw.discard()
         if self.state == AOF_WAIT_REWRITE:
@@ -646,9 +492,6 @@ class Aof:
             self.kill_rewrite()
         if self.state != AOF_OFF and self.writer is not None and self.writer.fd >= 0:
             log.notice("Calling fsync() on the AOF file.")
-            if os.environ.get("RK_AOF_STATS"):
-                log.warning("AOF groups=%d bytes=%d fsync_time=%.6f", self.writer.groups, self.writer.current_size,
-                            self.writer.fsync_time)
             self.writer.sync_now()
         return True
 

@@ -26,12 +26,15 @@ read (the async driver reads it in a thread) and receives the loaded data.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
 
+from .. import logsetup  # noqa: F401  (Logger.notice / Logger.verbose)
 from ..errors import CommandError
 from ..networking import Client
+from .aof_manifest import BASE, AofInfo, Manifest, ManifestWriteError
 
 log = logging.getLogger("redkeep")
 
@@ -172,6 +175,14 @@ def _atoi(b: bytes) -> int:
     return int(s[:k]) if k > j else 0
 
 
+class _FunctionLoad:
+    name = "function"
+    fullname = "function|load"
+
+
+_FUNCTION_LOAD = _FunctionLoad()
+
+
 class Replayer:
     """Runs commands read from the log in the fake client (MULTI queued
     until EXEC, as the loader does)."""
@@ -183,12 +194,17 @@ class Replayer:
         self.commands = server.commands
 
     def lookup(self, argv):
+        """The command to run; None for one this server cannot run (a
+        command Redis knows but redkeep does not implement is refused the
+        same way: replaying around it would silently lose its effect)."""
         cmd = self.commands.get(argv[0])
         if cmd is None:
+            if len(argv) >= 3 and argv[0].lower() == b"function" and argv[1].lower() == b"load":
+                return _FUNCTION_LOAD
             return None
         if cmd.subcommands is not None and len(argv) > 1:
-            return cmd.subcommands.get(argv[1].lower())
-        return cmd if cmd.handler is not None else None
+            cmd = cmd.subcommands.get(argv[1].lower())
+        return cmd if cmd is not None and cmd.handler is not None else None
 
     def run(self, cmd, argv) -> None:
         name = cmd.name
@@ -208,6 +224,13 @@ class Replayer:
         self._call(cmd, argv)
 
     def _call(self, cmd, argv) -> None:
+        if cmd is _FUNCTION_LOAD:
+            # A RESP base's libraries: kept as sources, as the RDB loader keeps them.
+            funcs = getattr(self.server, "rdb_functions", None)
+            if funcs is None:
+                funcs = self.server.rdb_functions = []
+            funcs.append(argv[-1])
+            return
         try:
             cmd.handler(self.client, argv)
         except CommandError:
@@ -388,3 +411,153 @@ def load_files(server, manifest, dirpath: str, prefix: str, truncated_ok: bool):
             return (FAILED if ret == NOT_EXIST else ret), total, base_size
         progress.file_done(sizes[i])
     return ret, total, base_size
+
+
+class StartupLoading:
+    """The loading half of ``persistence.aof.Aof`` (mixed into it): the
+    upgrade of an old single file, then loadAppendOnlyFiles at start-up
+    (the loop keeps answering -LOADING) or blocking (DEBUG LOADAOF)."""
+
+    def _upgrade_if_needed(self) -> None:
+        """aofUpgradePrepare: an old single appendonly.aof in ``dir`` moves
+        into the AOF directory as the base."""
+        prefix = self.prefix
+        m = self.manifest
+        if not os.path.isfile(prefix):
+            return
+        if not (not os.path.isdir(self.dirname) or m.is_empty()
+                or (m.base is not None and not m.incr and m.base.name == prefix
+                    and not os.path.exists(self.path(prefix)))):
+            return
+        try:
+            os.makedirs(self.dirname, exist_ok=True)
+        except OSError as e:
+            log.warning("Can't open or create append-only dir %s: %s", self.dirname, e.strerror)
+            raise SystemExit(1)
+        m.base = AofInfo(prefix, 1, BASE)
+        m.base_seq = 1
+        m.dirty = True
+        self._persist_or_exit(m)
+        try:
+            os.rename(prefix, self.path(prefix))
+        except OSError as e:
+            log.warning("Error trying to move the old AOF file %s into dir %s: %s", prefix, self.dirname, e.strerror)
+            raise SystemExit(1)
+        log.notice("Successfully migrated an old-style AOF file (%s) into the AOF directory (%s).",
+                   prefix, self.dirname)
+
+    def _persist_or_exit(self, m: Manifest) -> None:
+        try:
+            m.persist(self.dirname, self.prefix)
+        except ManifestWriteError as e:
+            log.warning("%s", e.strerror)
+            raise SystemExit(1)
+
+    def _begin_loading(self):
+        s = self.server
+        s.loading = True
+        s.loading_start = time.time()
+        s.refresh_checks()
+        saved = (s.propagate_listeners, s.active_expire_enabled)
+        s.propagate_listeners = []  # replay must never be logged or replicated again
+        s.active_expire_enabled = False
+        return saved
+
+    def _end_loading(self, saved) -> None:
+        s = self.server
+        s.propagate_listeners, s.active_expire_enabled = saved
+        s.loading = False
+        s.refresh_checks()
+
+    def _install_rdb(self, loaded: dict) -> None:
+        """The log lines of rdbLoad for a base, then the dataset."""
+        aux = loaded["aux"]
+        ver = aux.get(b"redis-ver")
+        if ver:
+            log.notice("Loading RDB produced by version %s", ver.decode(errors="replace"))
+        ctime = aux.get(b"ctime")
+        if ctime:
+            try:
+                log.notice("RDB age %d seconds", int(time.time()) - int(ctime))
+            except ValueError:
+                pass
+        used = aux.get(b"used-mem")
+        if used:
+            try:
+                log.notice("RDB memory usage when created %.2f Mb", int(used) / 1024 / 1024)
+            except ValueError:
+                pass
+        if aux.get(b"aof-base") == b"1" or aux.get(b"aof-preamble") == b"1":
+            log.notice("RDB is base AOF")
+        self.server.rdb.install(loaded)
+        log.notice("Done loading RDB, keys loaded: %d, keys expired: %d.", loaded["keys"], loaded["expired"])
+
+    async def load_at_startup(self, rdb) -> None:
+        """loadAppendOnlyFiles at start-up; exit(1) on failure."""
+        t0 = time.monotonic()
+        self._upgrade_if_needed()
+        saved = self._begin_loading()
+        loop = self.server.loop
+        try:
+            gen = load_files(self.server, self.manifest, self.dirname, self.prefix,
+                                        self.config["aof-load-truncated"])
+            reply = None
+            while True:
+                try:
+                    req = gen.send(reply)
+                except StopIteration as e:
+                    verdict, total, base = e.value
+                    break
+                reply = None
+                if req is None:
+                    await asyncio.sleep(0)
+                else:
+                    try:
+                        loaded = await loop.run_in_executor(None, lambda: rdb.load_file(req[1], keep_expired=True))
+                        self._install_rdb(loaded)
+                        reply = loaded
+                    except Exception as e:  # RdbError, OSError: reported by the loader
+                        reply = e
+        finally:
+            self._end_loading(saved)
+        self._after_load(verdict, total, base, t0)
+
+    def load_sync(self) -> str:
+        """The same, blocking (DEBUG LOADAOF)."""
+        t0 = time.monotonic()
+        saved = self._begin_loading()
+        rdb = self.server.rdb
+        try:
+            gen = load_files(self.server, self.manifest, self.dirname, self.prefix,
+                                        self.config["aof-load-truncated"])
+            reply = None
+            while True:
+                try:
+                    req = gen.send(reply)
+                except StopIteration as e:
+                    verdict, total, base = e.value
+                    break
+                reply = None
+                if req is not None:
+                    try:
+                        loaded = rdb.load_file(req[1], keep_expired=True)
+                        self._install_rdb(loaded)
+                        reply = loaded
+                    except Exception as e:
+                        reply = e
+        finally:
+            self._end_loading(saved)
+        self._after_load(verdict, total, base, t0)
+        return verdict
+
+    def _after_load(self, verdict, total, base, t0, exit_on=(FAILED, OPEN_ERR)) -> None:
+        if verdict in exit_on:
+            log.warning("AOF loading failed (%s): the server cannot start with this AOF. Files are left untouched "
+                        "except as logged above.", verdict)
+            raise SystemExit(1)
+        if verdict != NOT_EXIST:
+            log.notice("DB loaded from append only file: %.3f seconds", time.monotonic() - t0)
+        if verdict in (OK, TRUNCATED):
+            w = self._ensure_writer()
+            w.current_size = total
+            self.base_size = base

@@ -177,12 +177,20 @@ class BackgroundRewrite:
         self.on_done = on_done
         self.tmp = "temp-rewriteaof-bg-%d.aof" % os.getpid()
         self.started = time.time()
-        self.sink = FileSink(server.loop, self.tmp, self.tmp, self._written,
-                             incremental_fsync=server.config.get("aof-rewrite-incremental-fsync", True))
+        self.finished = False
+        self.snap = None
+        try:
+            self.sink = FileSink(server.loop, self.tmp, self.tmp, self._written,
+                                 incremental_fsync=server.config.get("aof-rewrite-incremental-fsync", True))
+        except OSError as e:
+            # Where Redis's child would fail: after BGREWRITEAOF was answered.
+            server.log.warning("Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): %s", e.strerror)
+            self.sink = None
+            server.loop.call_soon(self._written, e.strerror)
+            return
         self.snap = Snapshot(server, self.sink, writer_factory(server, rdb_preamble), base_aux(server),
                              functions_of(server))
         server.snapshot = self.snap
-        self.finished = False
         server.loop.call_soon(self._slice)
 
     def _slice(self) -> None:
@@ -204,6 +212,8 @@ class BackgroundRewrite:
             self.server.loop.call_soon(self._slice)
 
     def _release_snapshot(self) -> None:
+        if self.snap is None:
+            return
         if self.server.snapshot is self.snap:
             self.server.snapshot = None
         if not self.snap.finished:
@@ -214,14 +224,17 @@ class BackgroundRewrite:
             return
         self.finished = True
         self._release_snapshot()
+        if err is not None and self.sink is not None:
+            self.server.log.warning("Write error writing append only file on disk: %s", err)
         self.on_done(err)
 
     def kill(self) -> None:
         """killAppendOnlyChild: stop now, leave nothing behind."""
         self.finished = True
         self._release_snapshot()
-        self.sink.abort()
-        self.sink.wait()
+        if self.sink is not None:
+            self.sink.abort()
+            self.sink.wait()
         self.discard()
 
     def discard(self) -> None:
@@ -229,4 +242,4 @@ class BackgroundRewrite:
 
     @property
     def peak_extra(self) -> int:
-        return self.snap.peak_extra
+        return self.snap.peak_extra if self.snap is not None else 0

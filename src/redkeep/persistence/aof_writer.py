@@ -14,10 +14,12 @@ order once that generation is logged.  Redis gets the same ordering from
 Policies:
 * ``always`` — group commit.  All writes of a loop iteration are handed to
   the I/O thread as one write+fdatasync; the loop keeps serving clients
-  meanwhile and their writes form the next group.  When a group is done, the
-  next one is held back briefly (at most half an fsync time, <= 0.5 ms) until
-  the clients just answered have sent their next command, so a closed-loop
-  load fills each fsync instead of alternating between two half-groups.
+  meanwhile and everything that arrives during that fsync is the next group.
+  Measured alternatives (bench/bench_aof.py): holding the next group back
+  until the clients just answered return, or submitting it only once per
+  loop turn, or a Redis-like synchronous fsync on the loop, were all slower
+  on a slow disk (the synchronous form by about half) and no better on a
+  fast one.
   A write or fsync error exits the process, as Redis does: the dataset in
   memory already holds writes that cannot be logged.
 * ``everysec`` — write(2) on the loop once per iteration, fdatasync in the
@@ -41,13 +43,13 @@ import threading
 import time
 from collections import deque
 
+from .. import logsetup  # noqa: F401  (Logger.notice / Logger.verbose)
 from ..resp import encode_command
 
 log = logging.getLogger("redkeep")
 
 POSTPONE_MAX = 2.0  # seconds a write may wait for a running fsync
 WRITE_ERROR_LOG_RATE = 30  # AOF_WRITE_LOG_ERROR_RATE
-LINGER_MAX = 0.0005
 _SELECT = {}
 
 
@@ -132,19 +134,18 @@ def _fsync_close(fd: int):
 
 
 def _write_job(fd: int, data: bytes, sync: bool, sleep_us: int):
-    t0 = time.monotonic()
     if sleep_us:
         time.sleep(sleep_us / 1e6)
     try:
         n = write_all(fd, data)
     except OSError as e:
-        return ("write", e, getattr(e, "written", 0), 0.0)
+        return ("write", e, getattr(e, "written", 0))
     if sync:
         try:
             os.fdatasync(fd)
         except OSError as e:
-            return ("fsync", e, n, 0.0)
-    return (None, None, n, time.monotonic() - t0)
+            return ("fsync", e, n)
+    return (None, None, n)
 
 
 class AofWriter:
@@ -169,9 +170,6 @@ class AofWriter:
         self.deferred: deque = deque()
         self.held: dict = {}  # client id -> deferred entries (consulted in error mode)
         self.flush_scheduled = False
-        self.expect: set = set()  # clients answered by the last group, awaited by the next
-        self.linger_handle = None
-        self.fsync_time = 0.002
         # sizes and fsync bookkeeping (Redis's aof_* fields)
         self.incr_size = 0
         self.fsynced_offset = 0
@@ -185,7 +183,6 @@ class AofWriter:
         self.write_errno = 0
         self.last_error_log = 0.0
         self.on_error_change = None  # fn(): MISCONF on/off
-        self.groups = 0  # group commits (always): with the commands count, the average group size
 
     # -- feeding -----------------------------------------------------------------------
 
@@ -229,12 +226,6 @@ class AofWriter:
     def gate(self, c, data) -> bool:
         """Hold ``data`` for client ``c`` if it may depend on unlogged data.
         True when held (the caller must not write it)."""
-        expect = self.expect
-        if expect and c.id in expect:
-            expect.discard(c.id)
-            if not expect and self.buf and not self.inflight and self.policy == "always":
-                self._cancel_linger()
-                self._submit()
         if self.buf:
             gen = self.next_gen
         elif self.inflight:
@@ -259,7 +250,6 @@ class AofWriter:
     def release(self, upto: int) -> None:
         d = self.deferred
         server = self.server
-        released = set()
         while d and d[0][2] <= upto:
             c, data, gen, close = d.popleft()
             n = self.held.get(c.id, 1) - 1
@@ -275,10 +265,8 @@ class AofWriter:
             if close:
                 t.close()
                 continue
-            released.add(c.id)
             if c.kind != "normal" or server.obuf_limit_normal:
                 server.check_output_limits(c)
-        return released
 
     def _maybe_ungate(self) -> None:
         if not (self.deferred or self.flush_scheduled or self.inflight or self.buf or not self.write_ok):
@@ -295,17 +283,8 @@ class AofWriter:
             self.release(self.next_gen)
             self._maybe_ungate()
             return
-        if self.policy == "always" and os.environ.get("RK_SYNCALWAYS"):
-            if self.buf:
-                data = self.buf; self.buf = bytearray()
-                write_all(self.fd, data); os.fdatasync(self.fd)
-                self.incr_size += len(data); self.current_size += len(data)
-                gen = self.next_gen; self.next_gen += 1; self.done_gen = gen; self.groups += 1
-                self.release(gen)
-            self._maybe_ungate()
-            return
         if self.policy == "always":
-            if self.buf and not self.inflight and (force or not self.expect):
+            if self.buf and not self.inflight:
                 self._submit()
             self._maybe_ungate()
             return
@@ -422,7 +401,6 @@ class AofWriter:
     # -- always: group commit in the I/O thread ------------------------------------------------
 
     def _submit(self) -> None:
-        self.groups += 1
         data = bytes(self.buf)
         self.buf = bytearray()
         gen = self.next_gen
@@ -434,7 +412,7 @@ class AofWriter:
                         done=lambda r: self._written(gen, epoch, r))
 
     def _written(self, gen: int, epoch: int, result) -> None:
-        what, err, n, took = result
+        what, err, n = result
         if self.inflight == gen:
             self.inflight = 0
         if err is not None:
@@ -452,46 +430,24 @@ class AofWriter:
             self.incr_size += n
             self.fsynced_offset = self.incr_size
         self.last_fsync = int(time.time())
-        if took:
-            self.fsync_time = 0.8 * self.fsync_time + 0.2 * took
         self.done_gen = max(self.done_gen, gen)
-        released = self.release(self.done_gen)
-        if self.buf and not released:
-            self._submit()
-        elif os.environ.get("RK_NOLINGER") and self.buf:
-            self._submit()
-        elif released and self.fd >= 0 and not os.environ.get("RK_NOLINGER"):
-            # Wait for the clients just answered: their next commands join the next group.
-            self.expect = released
-            self._cancel_linger()
-            self.linger_handle = self.loop.call_later(min(LINGER_MAX, self.fsync_time / 2), self._linger_over)
+        self.release(self.done_gen)
+        if self.buf:
+            self._submit()  # what arrived during this fsync is the next group
         self._maybe_ungate()
-
-    def _linger_over(self) -> None:
-        self.linger_handle = None
-        self.expect = set()
-        if self.buf and not self.inflight:
-            self._submit()
-        self._maybe_ungate()
-
-    def _cancel_linger(self) -> None:
-        if self.linger_handle is not None:
-            self.linger_handle.cancel()
-            self.linger_handle = None
 
     # -- whole-file operations ---------------------------------------------------------
 
     def sync_now(self) -> None:
         """Everything buffered or queued onto the disk, now, on this thread
         (switching files, CONFIG SET appendonly no, shutdown, DEBUG LOADAOF)."""
-        self._cancel_linger()
-        self.expect = set()
         self.bio.drain()
         if self.fd >= 0 and self.buf:
             data = self.buf
             try:
                 n = write_all(self.fd, data)
                 self.buf = bytearray()
+                self.next_gen += 1  # that generation is written: release_all may acknowledge it
                 self.incr_size += n
                 self.current_size += n
             except OSError as e:

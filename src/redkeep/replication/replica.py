@@ -8,11 +8,12 @@ States (ROLE names): none, connect, connecting, handshake, sync, connected.
 
 Safety rules beyond Redis's:
 
-* The RDB is received into a temp file (``repl-diskless-load disabled``) or
-  memory (the other modes), loaded by a thread into fresh dicts while the old
-  dataset keeps serving, and installed in one step only when it loaded
-  completely and its checksum matched.  A link cut or a corrupt payload
-  leaves the old dataset as it was.
+* The RDB is parsed by a thread into fresh dicts while it arrives (and, with
+  ``repl-diskless-load disabled``, also written to a temp file that becomes
+  dump.rdb), the old dataset serving meanwhile; it is installed in one step
+  only when the payload is complete, its end mark or length matched and its
+  checksum verified.  A link cut or a corrupt payload leaves the old dataset
+  (and the old dump.rdb) as they were.
 * The empty-primary trap: a replica that holds keys refuses to replace them
   with an empty dataset from a primary whose history is not its own (a
   primary that restarted without persistence): it keeps its data, reports
@@ -25,7 +26,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
+from collections import deque
 
 from ..errors import ProtocolError
 from ..resp import RequestParser, encode_command
@@ -43,6 +46,73 @@ def enc_len(argv) -> int:
         m = len(a)
         total += m + (6 if m < 10 else 7 if m < 100 else 8 if m < 1000 else len(b"%d" % m) + 5)
     return total
+
+
+class TransferAborted(Exception):
+    pass
+
+
+class ChunkFeed:
+    """A blocking ``read(n)`` for the loader thread over chunks the event
+    loop pushes as they arrive.  ``push`` returns True when the parser is
+    behind by more than HIGH bytes (the loop then pauses the socket; the
+    reader calls ``resume`` from the loop once it has caught up)."""
+
+    HIGH = 64 << 20
+    LOW = 16 << 20
+
+    def __init__(self, loop, resume):
+        self.loop = loop
+        self.resume = resume
+        self.cv = threading.Condition()
+        self.chunks: deque = deque()
+        self.queued = 0
+        self.eof = False
+        self.aborted = False
+        self.paused = False
+
+    def push(self, data: bytes) -> bool:
+        with self.cv:
+            self.chunks.append(data)
+            self.queued += len(data)
+            self.cv.notify()
+            if self.queued > self.HIGH:
+                self.paused = True
+            return self.paused
+
+    def close(self) -> None:
+        with self.cv:
+            self.eof = True
+            self.cv.notify()
+
+    def abort(self) -> None:
+        with self.cv:
+            self.aborted = True
+            self.chunks.clear()
+            self.cv.notify()
+
+    def read(self, n: int) -> bytes:
+        with self.cv:
+            while not self.chunks and not self.eof and not self.aborted:
+                self.cv.wait()
+            if self.aborted:
+                raise TransferAborted()
+            out = []
+            have = 0
+            chunks = self.chunks
+            while chunks and have < n:
+                c = chunks.popleft()
+                if have + len(c) > n:
+                    cut = n - have
+                    chunks.appendleft(c[cut:])
+                    c = c[:cut]
+                out.append(c)
+                have += len(c)
+            self.queued -= have
+            if self.paused and self.queued < self.LOW:
+                self.paused = False
+                self.loop.call_soon_threadsafe(self.resume)
+        return out[0] if len(out) == 1 else b"".join(out)
 
 
 class MasterLink(asyncio.Protocol):
@@ -63,7 +133,7 @@ class MasterLink(asyncio.Protocol):
 
 
 def load_rdb(server, source) -> dict:
-    """Read an RDB (path or bytes) into fresh dicts; touches no live state."""
+    """Read an RDB (bytes or a reader) into fresh dicts; touches no live state."""
     from ..persistence.rdb import load_limits
     from ..rdb import RdbError, RdbReader
     ndb = len(server.dbs)
@@ -88,15 +158,9 @@ def load_rdb(server, source) -> dict:
         stats["keys"] += 1
 
     cfg = server.config
-    kw = dict(make_zset=getattr(server, "make_zset_from_rdb", None), limits=load_limits(cfg),
-              verify_checksum=cfg.get("rdbchecksum", True))
-    if isinstance(source, str):
-        with open(source, "rb") as f:
-            reader = RdbReader(f, **kw)
-            reader.load(on_select=on_select, on_key=on_key)
-    else:
-        reader = RdbReader(source, **kw)
-        reader.load(on_select=on_select, on_key=on_key)
+    reader = RdbReader(source, make_zset=getattr(server, "make_zset_from_rdb", None), limits=load_limits(cfg),
+                       verify_checksum=cfg.get("rdbchecksum", True))
+    reader.load(on_select=on_select, on_key=on_key)
     return {"dbs": dbs, "aux": reader.aux, "functions": reader.functions, "keys": stats["keys"], "expired": 0}
 
 
@@ -112,13 +176,15 @@ class ReplicaSide:
         self.transfer_read = 0
         self.transfer_fd = None
         self.transfer_path = None
-        self.transfer_mem = None
+        self.feed = None
+        self.load_result = None
         self.fullresync = None
         self.loading = False
         self.stash = b""
         self.master_client = None
         self.parser = None
         self.raw = bytearray()
+        self.held = 0
         self.reploff = 0
         self.read_reploff = 0
         self.cached = None  # (replid, offset) to PSYNC with
@@ -315,6 +381,7 @@ class ReplicaSide:
         self.cached = (s.replid, self.reploff)
         self.cached_db = mc.db.id
         self.raw = bytearray()
+        self.held = 0
         self.parser = None
         s.clients.pop(mc.id, None)
         mc.transport = None
@@ -340,6 +407,8 @@ class ReplicaSide:
         self.loading = False
         self.stash = b""
         if s.config["repl-diskless-load"] == "disabled":
+            # Redis writes the payload to a temp file first; so do we (it
+            # becomes our dump.rdb), but we also parse it as it arrives.
             self.transfer_path = os.path.abspath("temp-%d.%d.rdb" % (int(time.time()), os.getpid()))
             try:
                 self.transfer_fd = os.open(self.transfer_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -348,8 +417,18 @@ class ReplicaSide:
                               e.strerror)
                 self.transfer_path = None
                 self._fail()
-        else:
-            self.transfer_mem = bytearray()
+                return
+        # The RDB is parsed by a thread while it arrives, into fresh dicts;
+        # nothing is installed before the payload is complete and valid.
+        self.feed = ChunkFeed(s.loop, self._resume_transfer)
+        self.load_result = None
+        gen = self.gen
+        fut = s.loop.run_in_executor(None, load_rdb, s, self.feed)
+        fut.add_done_callback(lambda f: self._load_finished(f, gen))
+
+    def _resume_transfer(self) -> None:
+        if self.link is not None and self.state == "sync" and not self.loading:
+            self.link.transport.resume_reading()
 
     def _abort_transfer(self) -> None:
         if self.transfer_fd is not None:
@@ -364,7 +443,10 @@ class ReplicaSide:
             except OSError:
                 pass
             self.transfer_path = None
-        self.transfer_mem = None
+        if self.feed is not None:
+            self.feed.abort()
+            self.feed = None
+        self.load_result = None
         self.payload = None
         self.loading = False
         self.stash = b""
@@ -382,24 +464,24 @@ class ReplicaSide:
         if p.started and not was_started:
             if p.size < 0:
                 s.log.notice("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to %s",
-                             "disk" if self.transfer_path else "memory")
+                             "disk" if self.transfer_path else "parser")
             else:
                 s.log.notice("MASTER <-> REPLICA sync: receiving %d bytes from master to %s", p.size,
-                             "disk" if self.transfer_path else "memory")
+                             "disk" if self.transfer_path else "parser")
         if body:
             self.transfer_read += len(body)
-            try:
-                if self.transfer_fd is not None:
+            if self.transfer_fd is not None:
+                try:
                     view = memoryview(body)
                     while view:
                         view = view[os.write(self.transfer_fd, view):]
-                else:
-                    self.transfer_mem += body
-            except OSError as e:
-                s.log.warning("Write error or short write writing to the DB dump file needed for MASTER <-> "
-                              "REPLICA synchronization: %s", e.strerror)
-                self._fail()
-                return
+                except OSError as e:
+                    s.log.warning("Write error or short write writing to the DB dump file needed for MASTER <-> "
+                                  "REPLICA synchronization: %s", e.strerror)
+                    self._fail()
+                    return
+            if self.feed.push(body):
+                self.link.transport.pause_reading()  # the parser is behind: bound the memory
         if done:
             self._payload_done(rest)
 
@@ -416,23 +498,30 @@ class ReplicaSide:
         self.loading = True
         self.stash = rest
         self.link.transport.pause_reading()
-        source = self.transfer_path if self.transfer_path else bytes(self.transfer_mem)
-        self.transfer_mem = None
-        gen = self.gen
-        fut = s.loop.run_in_executor(None, load_rdb, s, source)
-        fut.add_done_callback(lambda f: self._loaded(f, gen))
+        self.feed.close()
+        if self.load_result is not None:
+            self._loaded()
 
-    def _loaded(self, fut, gen: int) -> None:
-        s = self.server
-        if gen != self.gen or self.link is None:
-            return  # the link went away meanwhile; the old data stays
+    def _load_finished(self, fut, gen: int) -> None:
+        if gen != self.gen or self.feed is None:
+            return  # the transfer was abandoned; the old data stays
         try:
-            loaded = fut.result()
+            self.load_result = ("ok", fut.result())
         except Exception as e:  # RdbError, OSError: the payload is bad
+            self.load_result = ("error", e)
+        if self.loading or self.load_result[0] == "error":
+            self._loaded()
+
+    def _loaded(self) -> None:
+        s = self.server
+        kind, loaded = self.load_result
+        self.load_result = None
+        if kind == "error":
             s.log.warning("Failed trying to load the MASTER synchronization DB from disk, check server logs. (%s)",
-                          e)
+                          loaded)
             self._fail()
             return
+        self.feed = None
         replid, offset = self.fullresync
         if self._refuse_empty(loaded, replid, offset):
             return
@@ -447,8 +536,9 @@ class ReplicaSide:
         if not held or offset > s.master_repl_offset:
             return False
         host, port = s.replica_of
-        self.refused = ("primary %s:%d offered an empty dataset (new replid %s, offset %d) while this replica "
-                        "holds %d keys at offset %d; data kept, run REPLICAOF %s %d again or set "
+        # No commas: INFO parsers split values on them.
+        self.refused = ("primary %s:%d offered an empty dataset (new replid %s at offset %d) while this replica "
+                        "holds %d keys at offset %d; data kept; run REPLICAOF %s %d again or set "
                         "replica-refuse-empty-master-sync no to accept it"
                         % (host, port, replid, offset, held, s.master_repl_offset, host, port))
         s.log.warning("Refusing full resynchronization: %s", self.refused)
@@ -564,6 +654,7 @@ class ReplicaSide:
         self.parser = RequestParser(1 << 62)
         self.parser.exempt = True
         self.raw = bytearray()
+        self.held = 0
         self.reploff = self.read_reploff = offset
         self.state = "connected"
         self.failures = 0
@@ -595,7 +686,7 @@ class ReplicaSide:
             return
         process = s.process
         base = self.reploff
-        pos = 0
+        pos = self.held  # bytes of an open MULTI already parsed, at the front of raw
         applied = 0
         for argv in reqs:
             if argv is None:  # a keepalive newline
@@ -613,6 +704,7 @@ class ReplicaSide:
                 applied = pos
             if self.master_client is not mc:
                 return  # the command changed our role (e.g. REPLICAOF from the master)
+        self.held = pos - applied
         if applied:
             chunk = bytes(raw[:applied])
             del raw[:applied]
