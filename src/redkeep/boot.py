@@ -36,14 +36,14 @@ NOT_BUILT = frozenset([
 
 
 def not_implemented(config) -> list[str]:
-    """Names of the directives accepted without effect, in table order."""
+    """Names of the directives accepted without effect."""
     return [d.name for d in config.table if not d.implemented or d.name in NOT_BUILT]
 
 
 def warn_not_implemented(config) -> None:
     """One warning listing the not-implemented directives the user set, so
     that a redis.conf relying on them does not go unnoticed."""
-    names = [n for n in not_implemented(config) if n in config.seen]
+    names = sorted(n for n in not_implemented(config) if n in config.seen)
     if names:
         log.warning("Directives accepted but not implemented by redkeep yet: %s", ", ".join(names))
 
@@ -141,20 +141,17 @@ def run_server(config) -> None:
     set_role("M")
     adjust_open_files_limit(config)
     log.notice("monotonic clock: POSIX clock_gettime")
-    # Everything imported before the memory baseline is taken: the
-    # interpreter and the code are redkeep's "binary", not its used_memory.
     from . import zmalloc
-    from .commands import load_all
     from .persistence.aof import Aof
     from .persistence.rdb import RdbPersistence
     from .server import Server
-    load_all()
-    baseline = zmalloc.heap_in_use()
 
     loop = _new_loop()
     asyncio.set_event_loop(loop)
     server = Server(config)
-    server.mem_baseline = baseline
+    # The memory baseline: the interpreter, the code, and the command table
+    # with its docs (Redis has those in its binary) are not used_memory.
+    server.mem_baseline = zmalloc.heap_in_use()
     loop.run_until_complete(server.start())
     if config["daemonize"] or config["pidfile"]:
         # After listening, as Redis: a server that failed to start leaves no pid file.

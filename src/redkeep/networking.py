@@ -158,6 +158,15 @@ class Client(asyncio.Protocol):
             server.log.warning("Closing client that reached max query buffer length: %s (qbuf initial bytes: %s)",
                                self.describe(), head)
             self.transport.close()
+        elif self.parser.held:
+            self.parser.held = False
+            server.loop.call_soon(self._feed_held)
+
+    def _feed_held(self) -> None:
+        """Parse what an unauthenticated client sent after AUTH/HELLO, now
+        that it ran (RequestParser._feed_unauthenticated)."""
+        if not self.transport.is_closing():
+            self.data_received(b"")
 
     # -- output ----------------------------------------------------------------
 

@@ -360,7 +360,7 @@ def check_multibulk(buf: bytes, max_bulk: int, authenticated: bool = True, exemp
 class RequestParser:
     """Feed bytes, get argv lists.  Raises ProtocolError with Redis's text."""
 
-    __slots__ = ("reader", "pending", "max_bulk", "authenticated", "exempt", "inline_buf", "next_check")
+    __slots__ = ("reader", "pending", "max_bulk", "authenticated", "exempt", "inline_buf", "next_check", "held")
 
     def __init__(self, max_bulk: int = 512 * 1024 * 1024):
         self.reader = hiredis.Reader()
@@ -370,6 +370,7 @@ class RequestParser:
         self.authenticated = True
         self.exempt = False  # masters are exempt from proto-max-bulk-len
         self.next_check = CHECK_PARTIAL
+        self.held = False  # input held back after AUTH/HELLO: feed(b"") again once it ran
 
     def buffered(self) -> int:
         """Bytes of an incomplete request held (for client-query-buffer-limit)."""
@@ -385,11 +386,36 @@ class RequestParser:
         if self.inline_buf:
             data = self.inline_buf + data
             self.inline_buf = b""
+        if not self.authenticated:
+            self._feed_unauthenticated(data, out)
+            return
         while data:
             if not self.pending and data[0] != 0x2A:
                 data = self._inline(data, out)
                 continue
             data = self._multibulk(data, out)
+
+    def _feed_unauthenticated(self, data: bytes, out: list) -> None:
+        """Before authentication, requests are taken one at a time, and what
+        follows an AUTH or HELLO is held (``held``) until the caller has run
+        it and feeds again: Redis applies the unauthenticated limits to a
+        pipelined request only if the AUTH before it failed."""
+        while data:
+            n = len(out)
+            if self.pending or data[0] == 0x2A:
+                done = len(self.pending)
+                end = _complete_request_end(bytes(self.pending) + data if done else data, 0)
+                if end is not None and end - done < len(data):
+                    self._multibulk(data[:end - done], out)
+                    data = data[end - done:]
+                else:
+                    data = self._multibulk(data, out)
+            else:
+                data = self._inline(data, out)
+            if data and len(out) > n and out[-1] and out[-1][0].lower() in (b"auth", b"hello"):
+                self.inline_buf = data
+                self.held = True
+                return
 
     def _inline(self, data: bytes, out: list) -> bytes:
         nl = data.find(b"\n")
@@ -411,8 +437,7 @@ class RequestParser:
         args = split_args(line)
         if args is None:
             raise ProtocolError("unbalanced quotes in request")
-        if args and not self.authenticated and len(args) > UNAUTH_MAX_ARGS:
-            raise ProtocolError("unauthenticated multibulk length")
+        # No unauthenticated limits here: Redis applies them to multibulk only.
         out.append(args or None)
         return data[nl + 1 :]
 
@@ -437,8 +462,12 @@ class RequestParser:
             for a in req:
                 if type(a) is not bytes:
                     return self._recover()
-            if not self.authenticated and len(req) > UNAUTH_MAX_ARGS:
-                raise ProtocolError("unauthenticated multibulk length")
+            if not self.authenticated:
+                if len(req) > UNAUTH_MAX_ARGS:
+                    raise ProtocolError("unauthenticated multibulk length")
+                for a in req:
+                    if len(a) > UNAUTH_MAX_BULK:
+                        raise ProtocolError("unauthenticated bulk length")
             # Right after hiredis returns a request it has not looked at the
             # next one: no buffered bytes means we are at a boundary.
             if not reader.has_data():

@@ -13,6 +13,7 @@ every listener (AOF, replication backlog, test hooks) registers in
 from __future__ import annotations
 
 import asyncio
+import glob
 import logging
 import os
 import resource
@@ -100,6 +101,8 @@ class Server(Dispatcher):
         cfg = self.config
         self.requirepass = cfg["requirepass"]
         self.proto_max_bulk_len = cfg["proto-max-bulk-len"]
+        for c in self.clients.values():  # Redis reads the limit as it parses: connected clients too
+            c.parser.max_bulk = self.proto_max_bulk_len
         self.query_buffer_limit = cfg["client-query-buffer-limit"]
         # A negative threshold disables the slowlog: compare against "never".
         threshold = cfg["slowlog-log-slower-than"]
@@ -310,6 +313,7 @@ class Server(Dispatcher):
                     del b.db.blocking[k]
         if reply is not None:
             c.write(reply)
+            c.last_interaction = self.mono  # Redis counts a write as interaction: idle time restarts
         if c.transport is not None and not c.transport.is_closing() and c.queued:
             self.loop.call_soon(c.resume)
         elif c.paused_reading and c.transport is not None:
@@ -427,9 +431,13 @@ class Server(Dispatcher):
             sig, self.shutdown_asked = self.shutdown_asked, None
             flags = self.config.get("shutdown-on-" + sig.lower(), "default") or "default"
             words = flags.split()
+            # Until the process ends, a Ctrl+C must act at once, even in the
+            # middle of the final save: a plain handler, not the loop's.
+            signal.signal(signal.SIGINT, _insist_exit)
             if self.prepare_shutdown("nosave" in words, "save" in words) or "force" in words:
                 self.finish_shutdown()
             else:
+                self.loop.add_signal_handler(signal.SIGINT, self._on_signal, signal.SIGINT)
                 self.log.warning("Errors trying to shut down the server. Check the logs for more information.")
 
     def log_periodic_stats(self) -> None:
@@ -558,6 +566,19 @@ class Server(Dispatcher):
             return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def _insist_exit(signum, frame) -> None:
+    """A second SIGINT during a signal's shutdown: exit now with status 1,
+    abandoning the final save and its temporary file (persistence/rdb.py
+    names it temp-<pid>-<n>.rdb), as Redis's sigShutdownHandler does."""
+    log_from_handler("You insist... exiting now.")
+    for path in glob.glob("temp-%d-*.rdb" % os.getpid()):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+    os._exit(1)
+
+
 def protected_mode_denies(protected_mode: bool, has_password: bool, peer_host: str, unix: bool) -> bool:
     """acceptCommonHandler's protected mode: without a password, only
     clients from exactly 127.0.0.1 or ::1, or a unix socket, get in.
@@ -577,7 +598,7 @@ PROTECTED_MODE_DENIED = (
     "accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively "
     "you can just disable the protected mode by editing the Redis configuration file, and setting the protected "
     "mode option to 'no', and then restarting the server. 3) If you started the server manually just for "
-    "testing, restart it with the '--protected-mode no' option. 4) Setup a bind address or an authentication "
-    "password. NOTE: You only need to do one of the above things in order for the server to start accepting "
+    "testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the "
+    "default user. NOTE: You only need to do one of the above things in order for the server to start accepting "
     "connections from the outside."
 )

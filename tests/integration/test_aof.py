@@ -200,7 +200,9 @@ def test_restart_and_rewrite_keep_the_dataset(tmp_path, preamble):
         assert raw(s, "BGREWRITEAOF") == STARTED
         rewrite_done(r)
         ext = "rdb" if preamble == "yes" else "aof"
-        assert files(s) == [f"appendonly.aof.2.base.{ext}", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"]
+        # History files are deleted in the background: poll for it.
+        want = [f"appendonly.aof.2.base.{ext}", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"]
+        wait_for(lambda: files(s) == want, what="history files deleted")
         assert manifest(s) == (f"file appendonly.aof.2.base.{ext} seq 2 type b\n"
                                "file appendonly.aof.2.incr.aof seq 2 type i\n")
         assert read(s, "appendonly.aof.2.incr.aof") == b""

@@ -3,18 +3,20 @@ streaming, link cut and partial resync, promotion with sibling partial
 resync, chained replicas, WAIT, min-replicas, READONLY, replid persistence
 across restarts, demotion, and the empty-primary refusal."""
 
-import os
 import signal
-import sys
 
 import pytest
 import redis
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
-
-from helpers import ServerProcess, wait_for  # noqa: E402
-from repl_support import (assert_same_dataset, info, link_up, mixed_writes, seed_all_types, start,  # noqa: E402
-                          wait_synced)
+from helpers import ServerProcess, wait_for
+from repl_support import (
+    assert_same_dataset,
+    info,
+    link_up,
+    mixed_writes,
+    seed_all_types,
+    start,
+    wait_synced,
+)
 
 
 @pytest.fixture
@@ -210,15 +212,16 @@ def test_chained_replica(procs):
 
 
 def test_primary_restart_keeps_replid_and_replica_continues(procs):
-    mp = _start(procs, ["--save", "3600 1"])
+    # No PINGs meanwhile: the offset saved must still cover the replica's.
+    mp = _start(procs, ["--repl-ping-replica-period", "3600"])
     rp = _start(procs)
     m = mp.client()
     r = _attach(rp, mp)
     mixed_writes(m, 300, seed=2)
     wait_synced(m, r)
     old = info(m)
-    m.shutdown(save=True)
-    mp.proc.wait(10)
+    m.save()  # the RDB carries repl-id / repl-offset (a SHUTDOWN SAVE would too)
+    mp.kill()
     mp2 = ServerProcess(list(mp.cmd[3:]), port=mp.port, dir=mp.dir)
     mp2.cmd = mp.cmd
     mp2.start()
@@ -241,9 +244,8 @@ def test_replica_restart_continues_partially(procs):
     r = _attach(rp, mp)
     mixed_writes(m, 200, seed=4)
     wait_synced(m, r)
-    r.config_set("save", "3600 1")
-    r.shutdown(save=True)
-    rp.proc.wait(10)
+    r.save()
+    rp.kill()
     m.set("while-down", 1)
     rp2 = ServerProcess(port=rp.port, dir=rp.dir)
     rp2.cmd = rp.cmd + ["--replicaof", "127.0.0.1 %d" % mp.port]
@@ -333,3 +335,132 @@ def test_subreplicas_resync_after_promotion(procs):
     wait_synced(a, m)
     assert m.get("k") == b"2"
     assert info(a, "stats")["sync_partial_ok"] == 1
+
+
+def test_aof_only_primary_restart_continues_partially(procs):
+    """Beyond Redis: with appendonly yes and no RDB, a clean restart keeps the
+    replication id/offset (sidecar file checked against the AOF files); a
+    crash after more writes does not pretend to (full sync, as Redis)."""
+    mp = _start(procs, ["--appendonly", "yes", "--repl-ping-replica-period", "3600"])
+    rp = _start(procs)
+    m = mp.client()
+    r = _attach(rp, mp)
+    mixed_writes(m, 300, seed=8)
+    wait_synced(m, r)
+    old = info(m)
+    mp.stop()  # SIGTERM: a clean shutdown
+    mp2 = ServerProcess(port=mp.port, dir=mp.dir)
+    mp2.cmd = mp.cmd
+    mp2.start()
+    procs.append(mp2)
+    m2 = mp2.client()
+    assert info(m2)["master_replid2"] == old["master_replid"]
+    wait_synced(m2, r)
+    st = info(m2, "stats")
+    assert st["sync_partial_ok"] == 1 and st["sync_full"] == 0
+    assert_same_dataset(m2, r)
+    # Crash after more writes: the state file no longer matches the AOF.
+    m2.set("more", 1)
+    mp2.kill()
+    mp3 = ServerProcess(port=mp.port, dir=mp.dir)
+    mp3.cmd = mp.cmd
+    mp3.start()
+    procs.append(mp3)
+    assert info(mp3.client())["master_replid2"] == "0" * 40 or info(mp3.client())["master_replid2"] == 0
+    assert "does not match the AOF" in mp3.read_log()
+
+
+def test_diskless_one_snapshot_for_several_replicas_and_delay(procs):
+    mp = _start(procs, ["--repl-diskless-sync-delay", "5", "--repl-diskless-sync-max-replicas", "2"])
+    ap = _start(procs)
+    bp = _start(procs)
+    m = mp.client()
+    seed_all_types(m)
+    a = _attach(ap, mp)
+    wait_for(lambda: "Delay next BGSAVE for diskless SYNC" in mp.read_log(), 5)
+    assert info(m)["slave0"]["state"] == "wait_bgsave"
+    b = _attach(bp, mp)  # the second replica ends the wait at once (max-replicas)
+    wait_synced(m, a, b, timeout=4)
+    log = mp.read_log()
+    assert log.count("Starting BGSAVE for SYNC with target: replicas sockets") == 1
+    assert "Diskless rdb transfer done, 2 replicas served" in log
+    assert info(m, "stats")["sync_full"] == 2
+    assert_same_dataset(m, b)
+
+
+def test_wait_answers_quickly_through_getack(procs):
+    import time
+    mp = _start(procs, ["--repl-ping-replica-period", "3600"])
+    rp = _start(procs)
+    m = mp.client()
+    r = _attach(rp, mp)
+    wait_synced(m, r)
+    for i in range(5):
+        m.set("k%d" % i, i)
+        t = time.monotonic()
+        assert m.execute_command("WAIT", 1, 5000) == 1
+        assert time.monotonic() - t < 0.5  # REPLCONF GETACK, not the 1 s periodic ACK
+    assert r.get("k4") == b"4"
+
+
+def test_output_buffer_limit_drops_a_stalled_replica_and_says_why(procs):
+    mp = _start(procs, ["--client-output-buffer-limit", "replica 1mb 0 0", "--repl-backlog-size", "16kb"])
+    rp = _start(procs)
+    m = mp.client()
+    r = _attach(rp, mp)
+    wait_synced(m, r)
+    rp.proc.send_signal(signal.SIGSTOP)
+    try:
+        blob = "x" * 100000
+        p = m.pipeline(transaction=False)
+        for i in range(300):
+            p.set("big%d" % i, blob)
+        p.execute()
+        wait_for(lambda: info(m)["connected_slaves"] == 0, 10)
+        assert "overcoming of output buffer limits" in mp.read_log()
+    finally:
+        rp.proc.send_signal(signal.SIGCONT)
+    wait_synced(m, r, timeout=20)
+    assert info(m)["last_full_sync_reason"] == "offset out of range (after output buffer overrun)"
+    assert info(m, "stats")["sync_full"] == 2
+
+
+def test_disk_sync_second_replica_attaches_to_running_bgsave(procs):
+    mp = _start(procs, ["--repl-diskless-sync", "no", "--enable-debug-command", "yes"])
+    ap = _start(procs)
+    bp = _start(procs)
+    m = mp.client()
+    m.execute_command("DEBUG", "POPULATE", 200000, "k", 10)
+    a = _attach(ap, mp)
+    wait_for(lambda: info(m, "persistence")["rdb_bgsave_in_progress"] == 1, 5, interval=0.002)
+    m.set("written-during-bgsave", 1)
+    b = _attach(bp, mp)
+    wait_synced(m, a, b, timeout=20)
+    log = mp.read_log()
+    assert log.count("Starting BGSAVE for SYNC with target: disk") == 1
+    assert "Waiting for end of BGSAVE for SYNC" in log
+    assert b.dbsize() == a.dbsize() == 200001
+
+
+def test_replica_with_aof_rewrites_it_after_full_sync(procs):
+    mp = _start(procs)
+    rp = _start(procs, ["--appendonly", "yes"])
+    m = mp.client()
+    seed_all_types(m)
+    r = rp.client()
+    r.set("local-only", 1)  # must not survive in the AOF after the sync
+    r.replicaof("127.0.0.1", mp.port)
+    m.set("streamed", 1)
+    wait_synced(m, r)
+    wait_for(lambda: info(r, "persistence")["aof_rewrite_in_progress"] == 0
+             and info(r, "persistence")["aof_rewrites"] >= 1, 10)
+    before = assert_same_dataset(m, r)
+    r.config_set("replica-read-only", "yes")
+    rp.stop()
+    again = ServerProcess(port=rp.port, dir=rp.dir)
+    again.cmd = rp.cmd
+    again.start()
+    procs.append(again)
+    a = again.client()
+    assert a.get("local-only") is None and a.get("streamed") == b"1" and a.dbsize() == m.dbsize()
+    assert before > 0

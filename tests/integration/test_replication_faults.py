@@ -4,18 +4,13 @@ persist a half-loaded dataset: it serves either all of its old keys or all
 of the primary's, and the file it restarts from is either its old dump or
 the complete new one."""
 
-import os
 import random
-import sys
 import threading
 import time
 
 import pytest
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
-
-from helpers import ServerProcess  # noqa: E402
-from repl_support import start  # noqa: E402
+from helpers import ServerProcess
+from repl_support import start
 
 NEW = 100000
 OLD = 1500
@@ -39,7 +34,7 @@ class Poller(threading.Thread):
         while not self.stop.is_set():
             try:
                 self.seen.add(self.c.dbsize())
-            except Exception:  # noqa: BLE001 - the server may be restarting
+            except Exception:  # noqa: BLE001, S110 - the server may be restarting
                 pass
 
 

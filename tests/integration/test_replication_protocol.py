@@ -7,13 +7,9 @@ second_repl_offset)."""
 
 import os
 import socket
-import sys
 
 import pytest
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
-
-from helpers import ServerProcess, encode, wait_for  # noqa: E402
+from helpers import ServerProcess, encode, wait_for
 
 FIX = "/work/shared/fixtures/replication"
 A, B = "a" * 40, "b" * 40
@@ -95,21 +91,29 @@ def test_fake_master_handshake_acks_and_continue():
             r.set("x", 1)
         p.send(b"*1\r\n$4\r\nping\r\n")
         wait_for(lambda: p.read_ack() == 211, 5)
+        # Keepalive newlines between commands are skipped (and counted).
+        p.send(b"\n" + encode("SET", "nl", "1") + b"\n")
+        wait_for(lambda: r.get("nl") == b"1", 5)
+        acks = []
+        try:
+            wait_for(lambda: acks.append(p.read_ack()) or acks[-1] == 211 + 1 + 28 + 1, 5)
+        except TimeoutError:
+            raise AssertionError(acks)
         p.sock.close()
         # Reconnection: PSYNC <cached id> <offset+1>, accepted with a new id.
-        p2, got2 = _handshake(lsock, b"$3\r\n212")
-        assert got2.endswith(encode("PSYNC", A, "212"))
+        p2, got2 = _handshake(lsock, b"$3\r\n242")
+        assert got2.endswith(encode("PSYNC", A, "242"))
         p2.send(b"+CONTINUE %s\r\n" % B.encode())
         p2.send(encode("SET", "after_continue", "1"))
         wait_for(lambda: r.get("after_continue") == b"1", 5)
         info = r.info("replication")
         assert info["master_replid"] == B and info["master_replid2"] == A
-        assert info["second_repl_offset"] == 212 and info["master_repl_offset"] == 211 + 41
-        assert p2.read_ack() == 252
+        assert info["second_repl_offset"] == 242 and info["master_repl_offset"] == 241 + 41
+        assert p2.read_ack() == 282
         p2.sock.close()
         wait_for(lambda: r.role()[3] != b"connected", 5)
         assert r.role()[4] == -1
-        assert r.info("replication")["slave_repl_offset"] == 252
+        assert r.info("replication")["slave_repl_offset"] == 282
     finally:
         rp.kill()
         lsock.close()

@@ -6,8 +6,13 @@ import os
 
 import pytest
 
-from redkeep.replication.handshake import (DONE, RECEIVE_PSYNC_REPLY, Handshake, PayloadError,
-                                           PayloadReader)
+from redkeep.replication.handshake import (
+    DONE,
+    RECEIVE_PSYNC_REPLY,
+    Handshake,
+    PayloadError,
+    PayloadReader,
+)
 
 FIX = os.environ.get("REDKEEP_FIXTURES", "/work/shared/fixtures") + "/replication"
 
@@ -39,7 +44,7 @@ def _until_psync(blob):
 def test_handshake_bytes_match_real_replica_with_auth_and_announce(conn, replid, offset):
     hs = Handshake(port=7777, ip="10.0.0.5", masteruser="repluser", masterauth="secret",
                    psync_replid=replid, psync_offset=offset)
-    sent, events = _walk(hs, [b"+PONG\r\n", b"+OK\r\n", b"+OK\r\n", b"+OK\r\n", b"+OK\r\n"])
+    sent, _ = _walk(hs, [b"+PONG\r\n", b"+OK\r\n", b"+OK\r\n", b"+OK\r\n", b"+OK\r\n"])
     assert sent == _until_psync(_fixture("replica_handshake_bulk_%s.bin" % conn))
     assert hs.state == RECEIVE_PSYNC_REPLY
 

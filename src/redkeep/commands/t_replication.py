@@ -72,7 +72,7 @@ def replconf(c, argv):
                 raise CommandError(_NOT_INT)
             p.conn_for(c).port = int(val)
         elif opt == b"ip-address":
-            if len(val) >= 46:
+            if len(val) >= 256:  # NET_HOST_STR_LEN
                 raise CommandError("ERR REPLCONF ip-address provided by replica instance is too long: %d bytes"
                                    % len(val))
             p.conn_for(c).ip = val.decode("utf-8", "replace")

@@ -29,11 +29,16 @@ def startup(server) -> None:
         server.refresh_checks()
         from ..logsetup import set_role
         set_role("S")
-    aux = getattr(server, "loaded_aux", None)
-    if not (aux and repl.restore_from_aux(aux)):
+    if server.config.get("appendonly"):
+        # The AOF was loaded, not the RDB (an AOF base's AUX fields are as
+        # old as the last rewrite): only a matching sidecar tells the offset.
         aux = sidecar.load(server)
         if aux:
-            repl.restore_from_aux(aux)
+            server.log.notice("Replication ID and offset restored from the AOF's replication state file")
+    else:
+        aux = getattr(server, "loaded_aux", None)
+    if aux:
+        repl.restore_from_aux(aux)
     if target:
         repl.replica.state = "connect"
         repl.replica.connect_soon(0)

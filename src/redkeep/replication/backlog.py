@@ -22,7 +22,7 @@ BLOCK = 16 * 1024  # PROTO_REPLY_CHUNK_BYTES
 
 
 class Backlog:
-    __slots__ = ("size", "offset", "histlen", "blocks")
+    __slots__ = ("blocks", "histlen", "offset", "size")
 
     def __init__(self, size: int, master_repl_offset: int):
         self.size = size

@@ -28,12 +28,15 @@ from .primary import ONLINE, SEND_BULK, WAIT_BGSAVE_END, WAIT_BGSAVE_START, Prim
 from .replica import ReplicaSide
 
 ZERO_ID = "0" * 40
+# encode_command for the common arities, in one formatting call.
+_FMT2 = b"*2\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n"
+_FMT3 = b"*3\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n"
 
 _INFO_STATE = {WAIT_BGSAVE_START: "wait_bgsave", WAIT_BGSAVE_END: "wait_bgsave", SEND_BULK: "send_bulk",
                ONLINE: "online"}
 
 
-def get_repl(server) -> "Replication":
+def get_repl(server) -> Replication:
     repl = getattr(server, "repl", None)
     if repl is None:
         repl = Replication(server)
@@ -75,15 +78,28 @@ class Replication:
     # -- the stream ------------------------------------------------------------------------
 
     def on_propagate(self, dbid: int, argv) -> None:
-        if self.backlog is None or self.server.replica_of is not None:
+        s = self.server
+        if self.backlog is None or s.replica_of is not None:
             return  # no replica ever attached; a replica proxies its master's stream
         if dbid != self.seldb and dbid >= 0:
             self.seldb = dbid
             self.feed(encode_command([b"SELECT", b"%d" % dbid]))
-        self.feed(encode_command(argv))
-        c = self.server.current_client
+        n = len(argv)
+        if n == 3:
+            a, b, c = argv
+            data = _FMT3 % (len(a), a, len(b), b, len(c), c)
+        elif n == 2:
+            a, b = argv
+            data = _FMT2 % (len(a), a, len(b), b)
+        else:
+            data = encode_command(argv)
+        s.master_repl_offset += len(data)
+        self.chunks.append(data)
+        if not self.flush_scheduled:
+            self._schedule_flush()
+        c = s.current_client
         if c is not None:
-            c.woff = self.server.master_repl_offset  # what WAIT waits for
+            c.woff = s.master_repl_offset  # what WAIT waits for
 
     def feed_command(self, dbid: int, argv) -> None:
         """A stream-only command (ping, REPLCONF GETACK): no SELECT for dbid -1."""
@@ -95,12 +111,15 @@ class Replication:
         self.server.master_repl_offset += len(data)
         self.chunks.append(data)
         if not self.flush_scheduled:
-            loop = self.server.loop
-            if loop is None:
-                self.flush()
-            else:
-                self.flush_scheduled = True
-                loop.call_soon(self.flush)
+            self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        loop = self.server.loop
+        if loop is None:
+            self.flush()
+        else:
+            self.flush_scheduled = True
+            loop.call_soon(self.flush)
 
     def flush(self) -> None:
         self.flush_scheduled = False
@@ -321,10 +340,11 @@ class Replication:
             else:
                 read_off = off = 1
             out += ["slave_read_repl_offset:%d" % read_off, "slave_repl_offset:%d" % off]
-            if rep.state == "sync" and rep.payload is not None and rep.payload.started:
-                size = rep.payload.size
+            if rep.state == "sync":
+                p = rep.payload
+                size = p.size if p is not None and p.started else -1
                 read = rep.transfer_read
-                perc = (read / size * 100) if size and size > 0 else 0.0
+                perc = read / size * 100 if size else 0.0  # -0.00 with an EOF mark, as Redis prints it
                 out += ["master_sync_total_bytes:%d" % size, "master_sync_read_bytes:%d" % read,
                         "master_sync_left_bytes:%d" % (size - read), "master_sync_perc:%.2f" % perc,
                         "master_sync_last_io_seconds_ago:%d" % int(time.monotonic() - rep.last_io)]

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import time
 
 from ..persistence.rdb import rdb_options
@@ -43,8 +44,25 @@ SOCKET_HIGH_WATER = 8 << 20  # bytes queued on a replica socket before the RDB p
 
 
 class ReplicaConn:
-    __slots__ = ("c", "state", "capa_eof", "capa_psync2", "port", "ip", "ack_off", "ack_time", "initial_offset",
-                 "pending", "pending_bytes", "streaming", "stream_on_ack", "old_sync", "since", "job", "addr_key")
+    __slots__ = (
+        "ack_off",
+        "ack_time",
+        "addr_key",
+        "c",
+        "capa_eof",
+        "capa_psync2",
+        "initial_offset",
+        "ip",
+        "job",
+        "old_sync",
+        "pending",
+        "pending_bytes",
+        "port",
+        "since",
+        "state",
+        "stream_on_ack",
+        "streaming",
+    )
 
     def __init__(self, c):
         self.c = c
@@ -137,8 +155,7 @@ class Primary:
         rc = self.replicas.get(c)
         if rc is None:
             return
-        if offset > rc.ack_off:
-            rc.ack_off = offset
+        rc.ack_off = max(rc.ack_off, offset)
         rc.ack_time = time.time()
         if rc.stream_on_ack and rc.state == ONLINE:
             self.start_stream(rc)
@@ -180,8 +197,7 @@ class Primary:
             reason = "%s (after %s)" % (reason, prior)
         self.last_full_sync_reason = reason or "unknown"
         s.log.notice("Full resync requested by replica %s (reason: %s)", rc.address(), self.last_full_sync_reason)
-        c.is_replica = True
-        c.kind = "replica"
+        self._mark_replica(c)
         rc.state = WAIT_BGSAVE_START
         rc.since = time.monotonic()
         self.replicas[c] = rc
@@ -225,8 +241,7 @@ class Primary:
                               "replication offset.", rc.address())
             return None, "offset out of range"
         c = rc.c
-        c.is_replica = True
-        c.kind = "replica"
+        self._mark_replica(c)
         rc.state = ONLINE
         rc.ack_time = time.time()
         rc.streaming = True
@@ -239,6 +254,18 @@ class Primary:
                      "from offset %d.", rc.address(), len(data), offset)
         self.refresh_good()
         return head + data, None
+
+    def _mark_replica(self, c) -> None:
+        c.is_replica = True
+        c.kind = "replica"
+        if self.server.config["repl-disable-tcp-nodelay"]:
+            # Fewer, bigger packets to the replica at the cost of latency.
+            sock = c.transport.get_extra_info("socket") if c.transport is not None else None
+            if sock is not None:
+                try:
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
+                except OSError:
+                    pass
 
     def wants_diskless(self, rcs) -> bool:
         return bool(self.server.config["repl-diskless-sync"]) and all(r.capa_eof and not r.old_sync for r in rcs)
@@ -335,19 +362,19 @@ class Primary:
             for rc in list(job.targets):
                 self.drop(rc, "BGSAVE for replication failed")
         else:
-            try:
-                fd = os.open(s.rdb.path, os.O_RDONLY)
-            except OSError as e:
-                s.log.warning("SYNC failed. Can't open/stat DB after BGSAVE: %s", e.strerror)
-                for rc in list(job.targets):
+            # One open file per replica (a dup would share the file offset),
+            # all opened now, before another BGSAVE may replace the file.
+            for rc in list(job.targets):
+                if rc.c not in self.replicas or rc.state != WAIT_BGSAVE_END:
+                    continue
+                try:
+                    fd = os.open(s.rdb.path, os.O_RDONLY)
+                except OSError as e:
+                    s.log.warning("SYNC failed. Can't open/stat DB after BGSAVE: %s", e.strerror)
                     self.drop(rc, "RDB file missing after BGSAVE")
-                fd = None
-            if fd is not None:
-                for rc in list(job.targets):
-                    if rc.c in self.replicas and rc.state == WAIT_BGSAVE_END:
-                        rc.state = SEND_BULK
-                        s.loop.create_task(self._send_file(rc, os.dup(fd)))
-                os.close(fd)
+                    continue
+                rc.state = SEND_BULK
+                s.loop.create_task(self._send_file(rc, fd))
         self.start_pending_syncs()
 
     async def _send_file(self, rc, fd: int) -> None:
@@ -468,17 +495,20 @@ class Primary:
         rc.streaming = True
 
     def feed(self, data: bytes) -> None:
-        """Stream bytes (already in the backlog) to every replica."""
+        """Stream bytes (already in the backlog) to every replica; what a
+        replica cannot take yet counts against client-output-buffer-limit
+        replica (socket buffer while streaming, held stream during a sync)."""
         limits = None
-        for rc in self.replicas.values():
+        for rc in list(self.replicas.values()):
             if rc.streaming:
                 t = rc.c.transport
                 if t is not None and not t.is_closing():
                     t.write(data)
                     self.server.stat_net_repl_output_bytes += len(data)
-                    if t.get_write_buffer_size() > SOCKET_HIGH_WATER:
+                    queued = t.get_write_buffer_size()
+                    if queued:
                         limits = limits or self._limits()
-                        self._check_limit(rc, t.get_write_buffer_size(), limits)
+                        self._check_limit(rc, queued, limits)
             elif rc.pending is not None:
                 rc.pending.append(data)
                 rc.pending_bytes += len(data)
@@ -547,9 +577,7 @@ class Primary:
             # Keepalive newlines to replicas waiting for the RDB to start:
             # not part of the stream, they do not move offsets.
             if rc.state == WAIT_BGSAVE_START or (rc.state == WAIT_BGSAVE_END and rc.job is not None
-                                                 and rc.job.kind == "disk"):
-                self._send(rc.c, b"\n")
-            elif s.replica_of is not None and not s.master_link_up and rc.state == ONLINE:
+                                                 and rc.job.kind == "disk") or s.replica_of is not None and not s.master_link_up and rc.state == ONLINE:
                 self._send(rc.c, b"\n")
         timeout = cfg["repl-timeout"]
         for rc in list(self.replicas.values()):
