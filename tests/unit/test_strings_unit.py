@@ -30,6 +30,8 @@ class FakeClient:
         self.multi = None
         self.last_cmd = None
         self.out = []
+        self.addr = "127.0.0.1:1"  # read by the slowlog when a command is slow
+        self.name = b""
 
     def write(self, data):
         self.out.append(data)
