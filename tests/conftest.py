@@ -57,3 +57,33 @@ def differ(server, real):
     d.check("FLUSHALL")
     yield d
     d.close()
+
+
+@pytest.fixture
+def inproc():
+    """A redkeep Server in this process (no sockets) whose propagated argvs
+    (what the AOF and replicas receive) are recorded: ``(client, run, props)``
+    where ``client()`` makes a connection and ``run(c, *args)`` executes one
+    command on it and returns the reply bytes."""
+    from redkeep.config import Config
+    from redkeep.config_table import TABLE
+    from redkeep.networking import Client
+    from redkeep.server import Server
+
+    s = Server(Config(TABLE))
+    props = []
+    s.propagate_listeners.append(lambda dbid, argv: props.append(argv))
+
+    def client():
+        c = Client(s)
+        c.out = []
+        c.batching = True
+        return c
+
+    def run(c, *args):
+        argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
+        n = len(c.out)
+        s.process(c, argv)
+        return b"".join(c.out[n:])
+
+    return client, run, props

@@ -26,6 +26,8 @@ import random
 import socket
 import time
 
+from helpers import RawConn
+
 # -- RESP parsing -------------------------------------------------------------
 
 _LINE = frozenset(b"+-:_,#(")
@@ -81,44 +83,17 @@ def encode(args) -> bytes:
     return b"".join(out)
 
 
-class Conn:
-    """A raw RESP connection returning each reply's exact bytes."""
+class Conn(RawConn):
+    """``RawConn`` taking a command as one list of bytes, Nagle off (the
+    harness sends many small requests and waits for each reply)."""
 
     def __init__(self, port: int, timeout: float = 10.0):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        super().__init__(port, timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.f = self.sock.makefile("rb")
 
     def call(self, args) -> bytes:
         self.sock.sendall(encode(args))
         return self.read_reply()
-
-    def read_reply(self) -> bytes:
-        f = self.f
-        line = f.readline()
-        if not line:
-            raise ConnectionError("connection closed")
-        t = line[0]
-        if t in _LINE:
-            return line
-        n = int(line[1:-2])
-        if t in _BLOB:
-            return line if n < 0 else line + f.read(n + 2)
-        if n < 0:
-            return line
-        if t in b"%|":
-            n *= 2
-        parts = [line]
-        for _ in range(n):
-            parts.append(self.read_reply())
-        return b"".join(parts)
-
-    def close(self) -> None:
-        try:
-            self.f.close()
-            self.sock.close()
-        except OSError:
-            pass
 
 
 # -- normalisation ------------------------------------------------------------

@@ -6,12 +6,14 @@ fixed sleep) and reaped by PID when the test ends.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import redis
@@ -113,6 +115,20 @@ class ServerProcess:
         self.kill()
 
 
+@contextlib.contextmanager
+def server_pair(args=(), **kw):
+    """[redkeep, real redis-server] started with the same arguments; both are
+    killed on exit, and at once if either fails to start."""
+    servers = [ServerProcess(args, **kw), ServerProcess(args, real=True, **kw)]
+    try:
+        for s in servers:
+            s.start()
+        yield servers
+    finally:
+        for s in servers:
+            s.kill()
+
+
 def raw_command(sock: socket.socket, data: bytes, timeout: float = 5.0) -> bytes:
     """Send raw bytes and read whatever comes back until a short quiet period."""
     sock.sendall(data)
@@ -174,10 +190,10 @@ class RawConn:
                 return line
             if t in (b"%", b"|"):
                 n *= 2
-            out = line
+            parts = [line]
             for _ in range(n):
-                out += self.read_reply()
-            return out
+                parts.append(self.read_reply())
+            return b"".join(parts)
         raise ValueError(f"bad reply line {line!r}")
 
     def close(self) -> None:
@@ -208,3 +224,54 @@ class Differ:
     def close(self):
         self.a.close()
         self.b.close()
+
+
+def checks(differ, *cmds):
+    """``differ.check`` each command in turn."""
+    for cmd in cmds:
+        differ.check(*cmd)
+
+
+def resp3(differ):
+    """Switch both connections to RESP3 (HELLO's reply carries the client id)."""
+    ra, rb = differ.both("HELLO", "3")
+    assert ra.startswith(b"%7") and rb.startswith(b"%7")
+
+
+# -- blocking commands with several clients ---------------------------------------------
+
+def blocked_count(r) -> int:
+    return int(r.info("clients")["blocked_clients"])
+
+
+class Waiter:
+    """A client running one blocking command on its own thread."""
+
+    def __init__(self, server, *cmd, protocol=2):
+        self.conn = RawConn(server.port)
+        if protocol == 3:
+            self.conn.call("HELLO", "3")
+        self.reply = None
+        self.thread = threading.Thread(target=self._run, args=(cmd,), daemon=True)
+        self.thread.start()
+
+    def _run(self, cmd):
+        try:
+            self.reply = self.conn.call(*cmd)
+        except (ConnectionError, OSError) as e:
+            self.reply = e
+
+    def result(self, timeout=10):
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), "still blocked"
+        self.conn.close()
+        return self.reply
+
+
+def block(server, r, *cmd, protocol=2) -> Waiter:
+    """Start ``cmd`` on a new connection and wait until the server counts it
+    as blocked (``r`` is a client for INFO)."""
+    n = blocked_count(r)
+    w = Waiter(server, *cmd, protocol=protocol)
+    wait_for(lambda: blocked_count(r) == n + 1, what="client blocked")
+    return w

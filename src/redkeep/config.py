@@ -171,30 +171,27 @@ def format_memory(v: int) -> str:
     return "%d" % v
 
 
-def sds_repr(s: str) -> str:
-    """sdscatrepr: a double-quoted string that split_args reads back."""
-    out = ['"']
-    for b in s.encode("utf-8", "surrogateescape"):
-        if b == 0x5C:
-            out.append("\\\\")
-        elif b == 0x22:
-            out.append('\\"')
-        elif b == 0x0A:
-            out.append("\\n")
-        elif b == 0x0D:
-            out.append("\\r")
-        elif b == 0x09:
-            out.append("\\t")
-        elif b == 0x07:
-            out.append("\\a")
-        elif b == 0x08:
-            out.append("\\b")
-        elif 0x20 <= b <= 0x7E:
-            out.append(chr(b))
+_SDS_ESCAPES = {0x5C: b"\\\\", 0x22: b'\\"', 0x0A: b"\\n", 0x0D: b"\\r", 0x09: b"\\t", 0x07: b"\\a", 0x08: b"\\b"}
+
+
+def sds_repr_bytes(s: bytes) -> bytes:
+    """sdscatrepr: a double-quoted, escaped copy that split_args reads back."""
+    out = bytearray(b'"')
+    for ch in s:
+        e = _SDS_ESCAPES.get(ch)
+        if e is not None:
+            out += e
+        elif 32 <= ch < 127:
+            out.append(ch)
         else:
-            out.append("\\x%02x" % b)
-    out.append('"')
-    return "".join(out)
+            out += b"\\x%02x" % ch
+    out.append(0x22)
+    return bytes(out)
+
+
+def sds_repr(s: str) -> str:
+    """sds_repr_bytes of a str's UTF-8 (surrogate-escaped) bytes."""
+    return sds_repr_bytes(s.encode("utf-8", "surrogateescape")).decode("ascii")
 
 
 def stringmatch(pattern: str, s: str, nocase: bool = True) -> bool:
@@ -745,5 +742,5 @@ def _set_error(deny_loading, invalid_name, err_name, errstr) -> str:
 
 
 __all__ = ["Config", "ConfigError", "Directive", "RewriteState", "enum_name", "enum_value", "format_memory",
-           "memtoull", "parse_bool", "parse_int", "parse_memory", "sds_repr", "string2ll", "stringmatch"]
+           "memtoull", "parse_bool", "parse_int", "parse_memory", "sds_repr", "sds_repr_bytes", "string2ll", "stringmatch"]
 

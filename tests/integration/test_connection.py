@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from helpers import Differ, RawConn, ServerProcess, encode
+from helpers import Differ, RawConn, checks, encode, server_pair
 
 _ID = re.compile(rb"\$2\r\nid\r\n:\d+\r\n")
 
@@ -19,11 +19,6 @@ def check_hello(differ, *args):
     ra, rb = differ.both(*args)
     assert norm_id(ra) == norm_id(rb), f"{args!r}: redkeep {ra!r} != redis {rb!r}"
     return ra
-
-
-def checks(differ, *cmds):
-    for cmd in cmds:
-        differ.check(*cmd)
 
 
 def test_ping_echo(differ):
@@ -107,11 +102,8 @@ def test_reset_unsubscribes(differ):
 @pytest.fixture(scope="module")
 def secured():
     """redkeep and Redis with requirepass."""
-    a = ServerProcess(["--requirepass", "sec"]).start()
-    b = ServerProcess(["--requirepass", "sec"], real=True).start()
-    yield a, b
-    a.kill()
-    b.kill()
+    with server_pair(["--requirepass", "sec"]) as pair:
+        yield pair
 
 
 @pytest.fixture

@@ -3,12 +3,7 @@
 import pytest
 import redis
 
-from helpers import RawConn
-
-
-def checks(differ, *cmds):
-    for cmd in cmds:
-        differ.check(*cmd)
+from helpers import RawConn, checks
 
 
 def test_set_get(differ):
@@ -224,22 +219,13 @@ def test_watch_and_stats(server, r):
     assert after["keyspace_misses"] == before["keyspace_misses"] + 1
 
 
-def test_propagation():
-    from redkeep.config import Config
-    from redkeep.config_table import TABLE
-    from redkeep.networking import Client
-    from redkeep.server import Server
-
-    s = Server(Config(TABLE))
-    props = []
-    s.propagate_listeners.append(lambda dbid, argv: props.append(argv))
-    c = Client(s)
-    c.out = []
-    c.batching = True
+def test_propagation(inproc):
+    client, run, props = inproc
+    c = client()
     for cmd in (["HSET", "h", "a", "1"], ["HINCRBYFLOAT", "h", "a", "0.1"], ["HINCRBYFLOAT", "h", "b", "3"],
                 ["HINCRBYFLOAT", "h", "c", "1e300"], ["HINCRBY", "h", "n", "2"], ["HDEL", "h", "zz"],
                 ["HSETNX", "h", "a", "x"], ["HINCRBYFLOAT", "h", "a", "x"]):
-        s.process(c, [x.encode() for x in cmd])
+        run(c, *cmd)
     assert props[:3] == [[b"HSET", b"h", b"a", b"1"], [b"HSET", b"h", b"a", b"1.1"], [b"HSET", b"h", b"b", b"3"]]
     assert props[3][:3] == [b"HSET", b"h", b"c"] and props[3][3].startswith(b"10000000000000000000089")
     assert props[4:] == [[b"HINCRBY", b"h", b"n", b"2"]]

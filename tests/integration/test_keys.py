@@ -5,17 +5,7 @@ import time
 
 import pytest
 
-from helpers import RawConn, wait_for
-
-
-def checks(differ, *cmds):
-    for cmd in cmds:
-        differ.check(*cmd)
-
-
-def resp3(differ):
-    ra, rb = differ.both("HELLO", "3")
-    assert ra.startswith(b"%7") and rb.startswith(b"%7")
+from helpers import RawConn, checks, resp3, wait_for
 
 
 def sorted_array(reply: bytes):
@@ -215,6 +205,16 @@ def test_scan_type_and_errors(differ):
     check_unordered(differ, "SCAN", "", "COUNT", "100")
     check_unordered(differ, "SCAN", "0", "count", "100", "type", "string")
 
+
+def test_collection_scan_cursors_parse_like_scan(differ):
+    """SSCAN/HSCAN/ZSCAN read their cursor as SCAN does (a C string: a NUL
+    ends it).  Only cursors reading as 0: elsewhere a hash-table set's reply
+    depends on Redis's per-process hash seed."""
+    checks(differ, ("SADD", "s", "a"), ("HSET", "h", "f", "v"), ("ZADD", "z", "1", "m"))
+    for cmd, key in (("SSCAN", "s"), ("HSCAN", "h"), ("ZSCAN", "z")):
+        for cursor in ("0", "", "+0", "-0", "0\x00junk", "\x00x", "x", " 0", "0x", "-", "+", "1.5",
+                       "18446744073709551616"):
+            differ.check(cmd, key, cursor)
 
 def test_randomkey_dbsize(differ, r):
     checks(differ, ("RANDOMKEY",), ("DBSIZE",), ("SET", "only", "1"), ("RANDOMKEY",), ("DBSIZE",))

@@ -19,35 +19,19 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from helpers import Differ, RawConn, ServerProcess, encode, free_port, wait_for
-
-
-def _pair(args):
-    servers = [ServerProcess(args), ServerProcess(args, real=True)]
-    try:
-        for s in servers:
-            s.start()
-    except Exception:
-        for s in servers:
-            s.kill()
-        raise
-    return servers
+from helpers import Differ, RawConn, ServerProcess, encode, free_port, server_pair, wait_for
 
 
 @pytest.fixture(scope="module")
 def qbuf_pair():
-    servers = _pair(["--client-query-buffer-limit", "1mb"])
-    yield servers
-    for s in servers:
-        s.kill()
+    with server_pair(["--client-query-buffer-limit", "1mb"]) as servers:
+        yield servers
 
 
 @pytest.fixture(scope="module")
 def default_pair():
-    servers = _pair([])
-    yield servers
-    for s in servers:
-        s.kill()
+    with server_pair([]) as servers:
+        yield servers
 
 
 def drain(sock: socket.socket, timeout: float = 5.0) -> bytes:
@@ -147,10 +131,8 @@ def test_proto_max_bulk_len_applies_to_connected_clients(default_pair):
 
 @pytest.fixture(scope="module")
 def maxclients_pair():
-    servers = _pair(["--maxclients", "2"])
-    yield servers
-    for s in servers:
-        s.kill()
+    with server_pair(["--maxclients", "2"]) as servers:
+        yield servers
 
 
 def test_maxclients(maxclients_pair):
@@ -177,10 +159,8 @@ def test_maxclients(maxclients_pair):
 
 @pytest.fixture(scope="module")
 def obuf_pair():
-    servers = _pair([])
-    yield servers
-    for s in servers:
-        s.kill()
+    with server_pair([]) as servers:
+        yield servers
 
 
 def _slow_subscriber(port: int) -> socket.socket:
@@ -258,8 +238,7 @@ def test_normal_class_when_configured(obuf_pair):
 # -- timeout and keepalive --------------------------------------------------------------------
 
 def test_timeout_spares_subscribers_blocked_and_monitors():
-    servers = _pair(["--timeout", "1"])
-    try:
+    with server_pair(["--timeout", "1"]) as servers:
         spared, idle = [], []
         for s in servers:
             sub = RawConn(s.port)
@@ -279,9 +258,6 @@ def test_timeout_spares_subscribers_blocked_and_monitors():
             RawConn(s.port).call("RPUSH", "nokey", "v")
             assert blocked.read_reply() == b"*2\r\n$5\r\nnokey\r\n$1\r\nv\r\n"
             wait_for(lambda: mon.read_reply().endswith(b'"RPUSH" "nokey" "v"\r\n'), what="MONITOR line")
-    finally:
-        for s in servers:
-            s.kill()
 
 
 def _keepalive_timer(server_port: int, client_port: int) -> str:
@@ -320,10 +296,8 @@ def test_tcp_keepalive(default_pair):
 
 @pytest.fixture(scope="module")
 def auth_pair():
-    servers = _pair(["--requirepass", "s3cret"])
-    yield servers
-    for s in servers:
-        s.kill()
+    with server_pair(["--requirepass", "s3cret"]) as servers:
+        yield servers
 
 
 AUTH_CASES = [
@@ -390,18 +364,16 @@ def test_auth_with_redis_py(auth_pair):
 def test_rename_command():
     args = ["--rename-command", "GET", "FETCH", "--rename-command", "FLUSHALL", "",
             "--rename-command", "config", "cfg"]
-    servers = _pair(args)
-    d = Differ(servers[0].port, servers[1].port)
-    try:
-        for cmd in [("SET", "a", "1"), ("FETCH", "a"), ("fetch", "a"), ("GET", "a"), ("FLUSHALL",),
-                    ("flushall", "async"), ("CONFIG", "GET", "port"), ("CFG", "GET", "maxclients"),
-                    ("COMMAND", "INFO", "get", "fetch"), ("MULTI",), ("GET", "a"), ("FETCH", "a"), ("EXEC",),
-                    ("COMMAND", "GETKEYS", "FETCH", "a")]:
-            d.check(*cmd)
-    finally:
-        d.close()
-        for s in servers:
-            s.kill()
+    with server_pair(args) as servers:
+        d = Differ(servers[0].port, servers[1].port)
+        try:
+            for cmd in [("SET", "a", "1"), ("FETCH", "a"), ("fetch", "a"), ("GET", "a"), ("FLUSHALL",),
+                        ("flushall", "async"), ("CONFIG", "GET", "port"), ("CFG", "GET", "maxclients"),
+                        ("COMMAND", "INFO", "get", "fetch"), ("MULTI",), ("GET", "a"), ("FETCH", "a"), ("EXEC",),
+                        ("COMMAND", "GETKEYS", "FETCH", "a")]:
+                d.check(*cmd)
+        finally:
+            d.close()
 
 
 # -- protected mode and bind --------------------------------------------------------------------

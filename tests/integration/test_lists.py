@@ -6,12 +6,7 @@ import threading
 import pytest
 import redis
 
-from helpers import RawConn, wait_for
-
-
-def checks(differ, *cmds):
-    for cmd in cmds:
-        differ.check(*cmd)
+from helpers import block, blocked_count, checks, wait_for
 
 
 def seed(differ, key, *items):
@@ -261,41 +256,6 @@ def test_blocking_inside_multi(differ):
 
 # -- blocking with several clients ----------------------------------------------------------------
 
-def _blocked_count(r) -> int:
-    return int(r.info("clients")["blocked_clients"])
-
-
-class Waiter:
-    """A client running one blocking command on its own thread."""
-
-    def __init__(self, server, *cmd, protocol=2):
-        self.conn = RawConn(server.port)
-        if protocol == 3:
-            self.conn.call("HELLO", "3")
-        self.reply = None
-        self.thread = threading.Thread(target=self._run, args=(cmd,), daemon=True)
-        self.thread.start()
-
-    def _run(self, cmd):
-        try:
-            self.reply = self.conn.call(*cmd)
-        except (ConnectionError, OSError) as e:
-            self.reply = e
-
-    def result(self, timeout=10):
-        self.thread.join(timeout)
-        assert not self.thread.is_alive(), "still blocked"
-        self.conn.close()
-        return self.reply
-
-
-def block(server, r, *cmd, protocol=2):
-    n = _blocked_count(r)
-    w = Waiter(server, *cmd, protocol=protocol)
-    wait_for(lambda: _blocked_count(r) == n + 1, what="client blocked")
-    return w
-
-
 def test_blpop_served_by_push(server, r):
     w = block(server, r, "BLPOP", "k1", "k2", "0")
     r.rpush("k2", "a", "b")
@@ -314,7 +274,7 @@ def test_fifo_order_across_clients(server, r):
     w3 = block(server, r, "BRPOP", "q", "0")
     r.rpush("q", "first")
     assert w1.result() == b"*2\r\n$1\r\nq\r\n$5\r\nfirst\r\n"
-    wait_for(lambda: _blocked_count(r) == 2, what="first waiter served")
+    wait_for(lambda: blocked_count(r) == 2, what="first waiter served")
     r.rpush("q", "second")
     assert w2.result() == b"*2\r\n$1\r\nq\r\n$6\r\nsecond\r\n"
     r.rpush("q", "third")
@@ -327,7 +287,7 @@ def test_fifo_order_across_clients(server, r):
     r.rpush("q", "a", "b")
     assert w1.result() == b"*2\r\n$1\r\nq\r\n$1\r\na\r\n"
     assert w2.result() == b"*2\r\n$1\r\nq\r\n$1\r\nb\r\n"
-    assert _blocked_count(r) == 1
+    assert blocked_count(r) == 1
     r.lpush("q", "c")
     assert w3.result() == b"*2\r\n$1\r\nq\r\n$1\r\nc\r\n"
 
@@ -388,7 +348,7 @@ def test_push_inside_multi_serves_after_exec(server, r):
     p.rpush("mk", "a")
     p.delete("mk")
     p.execute()
-    assert _blocked_count(r) == 1
+    assert blocked_count(r) == 1
     r.rpush("mk", "z")
     assert w.result() == b"*2\r\n$2\r\nmk\r\n$1\r\nz\r\n"
 
@@ -397,7 +357,7 @@ def test_disconnected_waiter_is_forgotten(server, r):
     w = block(server, r, "BLPOP", "gone", "0")
     w.conn.sock.shutdown(socket.SHUT_RDWR)
     w.thread.join(10)
-    wait_for(lambda: _blocked_count(r) == 0, what="waiter dropped")
+    wait_for(lambda: blocked_count(r) == 0, what="waiter dropped")
     w2 = block(server, r, "BLPOP", "gone", "0")
     r.rpush("gone", "v")
     assert w2.result() == b"*2\r\n$4\r\ngone\r\n$1\r\nv\r\n"
@@ -408,7 +368,7 @@ def test_redis_py_blocking_api(server, r):
     out = {}
     t = threading.Thread(target=lambda: out.setdefault("v", c2.blpop(["rp"], timeout=5)))
     t.start()
-    wait_for(lambda: _blocked_count(r) == 1, what="client blocked")
+    wait_for(lambda: blocked_count(r) == 1, what="client blocked")
     r.lpush("rp", "hello")
     t.join(10)
     assert out["v"] == (b"rp", b"hello")
@@ -417,32 +377,6 @@ def test_redis_py_blocking_api(server, r):
 
 
 # -- propagation (in process: the argv each change sends to replicas/AOF) -----------------------------
-
-@pytest.fixture
-def inproc():
-    from redkeep.config import Config
-    from redkeep.config_table import TABLE
-    from redkeep.networking import Client
-    from redkeep.server import Server
-
-    s = Server(Config(TABLE))
-    props = []
-    s.propagate_listeners.append(lambda dbid, argv: props.append(argv))
-
-    def client():
-        c = Client(s)
-        c.out = []
-        c.batching = True
-        return c
-
-    def run(c, *args):
-        argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-        n = len(c.out)
-        s.process(c, argv)
-        return b"".join(c.out[n:])
-
-    return client, run, props
-
 
 def test_propagation(inproc):
     client, run, props = inproc

@@ -6,17 +6,7 @@ import time
 import pytest
 import redis
 
-from helpers import Differ, RawConn, wait_for
-
-
-def checks(differ, *cmds):
-    for cmd in cmds:
-        differ.check(*cmd)
-
-
-def resp3(differ):
-    ra, rb = differ.both("HELLO", "3")
-    assert ra.startswith(b"%7") and rb.startswith(b"%7")
+from helpers import Differ, RawConn, checks, resp3, wait_for
 
 
 @pytest.fixture

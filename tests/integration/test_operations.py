@@ -17,7 +17,7 @@ import tempfile
 
 import pytest
 
-from helpers import REDIS_SERVER, RawConn, ServerProcess, free_port, wait_for
+from helpers import REDIS_SERVER, RawConn, ServerProcess, free_port, server_pair, wait_for
 
 RK = [sys.executable, "-m", "redkeep"]
 LINE = re.compile(r"^(\d+):([CMS]) (\d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d\.\d{3}) ([.\-*#]) (.*)$")
@@ -50,13 +50,6 @@ def run(cmd, **kw) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, timeout=30, **kw)
 
 
-def _both(args=(), **kw):
-    servers = [ServerProcess(args, **kw), ServerProcess(args, real=True, **kw)]
-    for s in servers:
-        s.start()
-    return servers
-
-
 # -- the program --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("opt", ["-v", "--version"])
@@ -87,13 +80,9 @@ def test_console_script():
 
 @pytest.mark.parametrize("sig,name", [(signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "SIGINT")])
 def test_startup_lines_and_clean_shutdown(sig, name):
-    servers = _both()
-    try:
+    with server_pair() as servers:
         codes = [s.stop(sig) for s in servers]
         logs = [messages(s.read_log(), s.port) for s in servers]
-    finally:
-        for s in servers:
-            s.kill()
     assert codes == [0, 0]
     assert logs[0] == logs[1] == [
         "# oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo",

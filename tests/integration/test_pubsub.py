@@ -3,17 +3,7 @@ PubSub client."""
 
 import pytest
 
-from helpers import Differ, wait_for
-
-
-def checks(differ, *cmds):
-    for cmd in cmds:
-        differ.check(*cmd)
-
-
-def resp3(differ):
-    ra, rb = differ.both("HELLO", "3")
-    assert ra.startswith(b"%7") and rb.startswith(b"%7")
+from helpers import Differ, checks, resp3, wait_for
 
 
 def read_both(d):

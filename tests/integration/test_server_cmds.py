@@ -6,17 +6,7 @@ import time
 
 import pytest
 
-from helpers import Differ, RawConn, ServerProcess, encode, wait_for
-
-
-def checks(differ, *cmds):
-    for cmd in cmds:
-        differ.check(*cmd)
-
-
-def resp3(differ):
-    ra, rb = differ.both("HELLO", "3")
-    assert ra.startswith(b"%7") and rb.startswith(b"%7")
+from helpers import Differ, RawConn, ServerProcess, checks, encode, resp3, server_pair, wait_for
 
 
 def bulk_text(reply: bytes) -> bytes:
@@ -454,11 +444,8 @@ def test_debug_disabled_by_default(differ):
 
 @pytest.fixture(scope="module")
 def debug_pair():
-    a = ServerProcess(["--enable-debug-command", "yes"]).start()
-    b = ServerProcess(["--enable-debug-command", "yes"], real=True).start()
-    yield a, b
-    a.kill()
-    b.kill()
+    with server_pair(["--enable-debug-command", "yes"]) as pair:
+        yield pair
 
 
 @pytest.fixture

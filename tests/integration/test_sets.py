@@ -156,33 +156,6 @@ def test_spop_resp3_shape(server):
     c.close()
 
 
-@pytest.fixture
-def inproc():
-    """A server object in this process whose propagated argvs are recorded."""
-    from redkeep.config import Config
-    from redkeep.config_table import TABLE
-    from redkeep.networking import Client
-    from redkeep.server import Server
-
-    s = Server(Config(TABLE))
-    props = []
-    s.propagate_listeners.append(lambda dbid, argv: props.append(argv))
-
-    def client():
-        c = Client(s)
-        c.out = []
-        c.batching = True
-        return c
-
-    def run(c, *args):
-        argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-        n = len(c.out)
-        s.process(c, argv)
-        return b"".join(c.out[n:])
-
-    return client, run, props
-
-
 def test_spop_propagation(inproc):
     """SPOP goes to replicas/AOF as SREM (one per member, in MULTI/EXEC when
     several) or as DEL when it empties the set, exactly like Redis 7.0."""

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from helpers import wait_for
+from helpers import checks, resp3, wait_for
 
 LIST_AVAILABLE = {}
 
@@ -15,17 +15,6 @@ def wrong_type(differ, key="lst"):
     if ra.startswith(b"-ERR unknown command"):
         pytest.skip("LPUSH not implemented yet")
     assert ra == rb
-
-
-def resp3(differ):
-    """Switch both connections to RESP3 (HELLO's reply carries the client id)."""
-    ra, rb = differ.both("HELLO", "3")
-    assert ra.startswith(b"%7") and rb.startswith(b"%7")
-
-
-def checks(differ, *cmds):
-    for cmd in cmds:
-        differ.check(*cmd)
 
 
 # -- GET / SET -------------------------------------------------------------------

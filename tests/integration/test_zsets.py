@@ -6,12 +6,7 @@ import threading
 
 import pytest
 
-from helpers import RawConn, wait_for
-
-
-def checks(d, *cmds):
-    for args in cmds:
-        d.check(*args)
+from helpers import RawConn, block, blocked_count, checks, wait_for
 
 
 def seed(d):
@@ -23,15 +18,16 @@ def seed(d):
            ("SET", "str", "x"))
 
 
-def resp_modes():
-    return pytest.mark.parametrize("resp3", [False, True], ids=["resp2", "resp3"])
+@pytest.fixture(params=[False, True], ids=["resp2", "resp3"])
+def resp3(request, differ):
+    """Run the test in RESP2 and in RESP3 (``differ`` already switched)."""
+    if request.param:
+        differ.both("HELLO", "3")
+    return request.param
 
 
-@resp_modes()
 def test_zadd_options_and_errors(differ, resp3):
     d = differ
-    if resp3:
-        d.both("HELLO", "3")
     seed(d)
     checks(d,
            ("ZADD", "k", "1", "m"), ("ZADD", "k", "1", "m"), ("ZADD", "k", "2", "m"), ("ZSCORE", "k", "m"),
@@ -68,11 +64,8 @@ def test_zadd_options_and_errors(differ, resp3):
            ("ZRANK", "z", "b"), ("ZRANK", "z", "bb"))
 
 
-@resp_modes()
 def test_ranges(differ, resp3):
     d = differ
-    if resp3:
-        d.both("HELLO", "3")
     seed(d)
     cmds = []
     for start, end in [("0", "-1"), ("1", "3"), ("-3", "-1"), ("5", "2"), ("-100", "100"), ("7", "7"), ("8", "10"),
@@ -149,11 +142,8 @@ def test_store_and_remrange(differ):
            ("ZREMRANGEBYLEX", "nokey", "-", "+"))
 
 
-@resp_modes()
 def test_pops(differ, resp3):
     d = differ
-    if resp3:
-        d.both("HELLO", "3")
     seed(d)
     checks(d,
            ("ZPOPMIN", "z"), ("ZPOPMAX", "z"), ("ZPOPMIN", "z", "2"), ("ZPOPMAX", "z", "1"), ("ZPOPMIN", "z", "0"),
@@ -176,11 +166,8 @@ def test_pops(differ, resp3):
            ("BZMPOP", "0.01", "1", "nokey", "MIN"))
 
 
-@resp_modes()
 def test_setops(differ, resp3):
     d = differ
-    if resp3:
-        d.both("HELLO", "3")
     checks(d, ("ZADD", "a", "1", "x", "2", "y", "3", "z", "inf", "i", "-inf", "n"),
            ("ZADD", "b", "10", "y", "20", "z", "30", "w", "-inf", "i", "inf", "n"),
            ("SADD", "s", "x", "w", "q"), ("SET", "str", "v"))
@@ -222,11 +209,8 @@ def test_float_sums_follow_redis_order(differ):
            ("ZINTER", "3", "a", "c", "b", "WITHSCORES"), ("ZINTER", "2", "a", "c", "WEIGHTS", "0.1", "0.7", "WITHSCORES"))
 
 
-@resp_modes()
 def test_randmember_and_scan(differ, resp3):
     d = differ
-    if resp3:
-        d.both("HELLO", "3")
     seed(d)
     checks(d,
            ("ZRANDMEMBER", "nokey"), ("ZRANDMEMBER", "nokey", "5"), ("ZRANDMEMBER", "nokey", "-5", "WITHSCORES"),
@@ -307,38 +291,6 @@ def test_big_zset_against_redis(r, rr):
 
 # -- blocking ----------------------------------------------------------------------------------
 
-def _blocked_count(r) -> int:
-    return int(r.info("clients")["blocked_clients"])
-
-
-class Waiter:
-    """A client running one blocking command on its own thread."""
-
-    def __init__(self, server, *cmd, protocol=2):
-        self.conn = RawConn(server.port)
-        if protocol == 3:
-            self.conn.call("HELLO", "3")
-        self.reply = None
-        self.thread = threading.Thread(target=self._run, args=(cmd,), daemon=True)
-        self.thread.start()
-
-    def _run(self, cmd):
-        self.reply = self.conn.call(*cmd)
-
-    def result(self, timeout=10):
-        self.thread.join(timeout)
-        assert not self.thread.is_alive(), "still blocked"
-        self.conn.close()
-        return self.reply
-
-
-def block(server, r, *cmd, protocol=2):
-    n = _blocked_count(r)
-    w = Waiter(server, *cmd, protocol=protocol)
-    wait_for(lambda: _blocked_count(r) == n + 1, what="client blocked")
-    return w
-
-
 def test_bzpop_served_by_zadd(server, r):
     w = block(server, r, "BZPOPMIN", "k1", "k2", "0")
     r.zadd("k2", {"a": 1, "b": 2})
@@ -364,7 +316,7 @@ def test_bzpop_fifo_and_timeout(server, r):
     r.zadd("q", {"a": 1, "b": 2})
     assert w1.result().endswith(b"$1\r\na\r\n$1\r\n1\r\n")
     assert w2.result().endswith(b"$1\r\nb\r\n$1\r\n2\r\n")
-    wait_for(lambda: _blocked_count(r) == 1)
+    wait_for(lambda: blocked_count(r) == 1)
     r.lpush("q", "not-a-zset")  # a list on the key does not serve a zset waiter
     r.delete("q")
     r.zadd("q", {"c": 3})
@@ -388,7 +340,7 @@ def test_redis_py_blocking_api(server, r):
     out = {}
     t = threading.Thread(target=lambda: out.setdefault("v", c2.bzpopmax(["zz"], timeout=5)))
     t.start()
-    wait_for(lambda: _blocked_count(r) == 1)
+    wait_for(lambda: blocked_count(r) == 1)
     r.zadd("zz", {"hello": 3})
     t.join(5)
     assert out["v"] == (b"zz", b"hello", 3.0)
@@ -396,32 +348,6 @@ def test_redis_py_blocking_api(server, r):
 
 
 # -- propagation (in process: the argv each change sends to replicas/AOF) -----------------------------
-
-@pytest.fixture
-def inproc():
-    from redkeep.config import Config
-    from redkeep.config_table import TABLE
-    from redkeep.networking import Client
-    from redkeep.server import Server
-
-    s = Server(Config(TABLE))
-    props = []
-    s.propagate_listeners.append(lambda dbid, argv: props.append(argv))
-
-    def client():
-        c = Client(s)
-        c.out = []
-        c.batching = True
-        return c
-
-    def run(c, *args):
-        argv = [a if isinstance(a, bytes) else str(a).encode() for a in args]
-        n = len(c.out)
-        s.process(c, argv)
-        return b"".join(c.out[n:])
-
-    return client, run, props
-
 
 def test_propagation(inproc):
     client, run, props = inproc

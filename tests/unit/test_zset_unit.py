@@ -7,8 +7,9 @@ import random
 import pytest
 
 from redkeep.commands.t_zset import (
-    ZSet, lex_bounds, parse_lex_range, parse_score, parse_score_range, rank_bounds, score_bounds,
+    ZSet, lex_bounds, parse_lex_range, parse_score, parse_score_range, score_bounds,
 )
+from redkeep.commands.util import index_bounds
 from redkeep.errors import CommandError
 
 SCORES = [-math.inf, math.inf, -2.5, -1, 0.0, -0.0, 0.1, 1, 1, 2, 3.75, 1e300, -1e-300]
@@ -88,7 +89,7 @@ def test_lex_bounds_same_score():
         assert [m for _, m in zs.sl[lo:hi]] == [w for w in words if ok(w)]
 
 
-def test_rank_bounds():
+def test_index_bounds():
     for n in range(0, 6):
         for start in range(-8, 8):
             for end in range(-8, 8):
@@ -96,7 +97,7 @@ def test_rank_bounds():
                 e = end + n if end < 0 else end
                 s = max(s, 0)
                 expected = list(range(n))[s:e + 1] if s <= e and s < n else []
-                lo, hi = rank_bounds(n, start, end)
+                lo, hi = index_bounds(n, start, end)
                 assert list(range(lo, hi)) == expected
 
 

@@ -45,7 +45,6 @@ _MINMAX_NOT_FLOAT = "ERR min or max is not a float"
 _MINMAX_NOT_STR = "ERR min or max not valid string range item"
 _NAN_ERR = "ERR resulting score is not a number (NaN)"
 _NOT_FLOAT = "ERR value is not a valid float"
-_EMPTY_SCAN = b"*2\r\n$1\r\n0\r\n*0\r\n"
 
 
 class ZSet:
@@ -302,21 +301,6 @@ def lex_bounds(sl, mn, mx, reverse: bool = False):
     while lo > 0 and _gte_min(sl[lo - 1][1], mn):
         lo -= 1
     return lo, hi + 1
-
-
-def rank_bounds(n: int, start: int, end: int):
-    """Redis's rank sanitising -> [lo, hi), possibly empty."""
-    if start < 0:
-        start += n
-    if end < 0:
-        end += n
-    if start < 0:
-        start = 0
-    if start > end or start >= n:
-        return 0, 0
-    if end >= n:
-        end = n - 1
-    return start, end + 1
 
 
 def _window(sl, lo, hi, reverse, offset=0, limit=-1):

@@ -8,16 +8,13 @@ a big-endian integer lines bits up with Python's shifts.
 
 from __future__ import annotations
 
-from ..errors import NOT_INT, SYNTAX, WRONGTYPE, CommandError
+from ..errors import NOT_INT, SYNTAX, CommandError
 from ..resp import NEG_ONE, ONE, ZERO, array_header, integer
-from .t_string import int_arg, lookup_read, to_int64
+from .t_string import int_arg, string_range, to_int64
 from .table import command
+from .util import lookup_read, wrongtype
 
 _BIT_OFFSET_ERR = "ERR bit offset is not an integer or out of range"
-
-
-def _wrongtype():
-    return CommandError(WRONGTYPE)
 
 
 def _bit_offset(c, arg: bytes, hash_ok: bool = False, bits: int = 0) -> int:
@@ -43,7 +40,7 @@ def _string_for_write(c, key: bytes, maxbit: int):
     if v is None:
         return bytes(need), True
     if type(v) is not bytes:
-        raise _wrongtype()
+        raise wrongtype()
     if len(v) < need:
         return v + bytes(need - len(v)), True
     return v, False
@@ -75,7 +72,7 @@ def getbit(c, argv):
     if v is None:
         return ZERO
     if type(v) is not bytes:
-        raise _wrongtype()
+        raise wrongtype()
     byte = offset >> 3
     if byte < len(v) and v[byte] & (0x80 >> (offset & 7)):
         return ONE
@@ -107,7 +104,7 @@ def bitcount(c, argv):
     if v is None:
         return ZERO
     if type(v) is not bytes:
-        raise _wrongtype()
+        raise wrongtype()
     n = len(argv)
     if n == 2:
         return integer(int.from_bytes(v, "big").bit_count())
@@ -118,13 +115,7 @@ def bitcount(c, argv):
     if start < 0 and end < 0 and start > end:
         return ZERO
     isbit = _range_keyword(argv[4]) if n == 5 else False
-    total = len(v) * 8 if isbit else len(v)
-    if start < 0:
-        start = max(total + start, 0)
-    if end < 0:
-        end = max(total + end, 0)
-    if end >= total:
-        end = total - 1
+    start, end = string_range(start, end, len(v) * 8 if isbit else len(v))
     if start > end:
         return ZERO
     if not isbit:
@@ -145,7 +136,7 @@ def bitpos(c, argv):
         # A missing key is an infinite run of zeros.
         return NEG_ONE if bit else ZERO
     if type(v) is not bytes:
-        raise _wrongtype()
+        raise wrongtype()
     n = len(argv)
     isbit = False
     end_given = n >= 5
@@ -162,12 +153,7 @@ def bitpos(c, argv):
             end = total - 1
         if isbit:
             total <<= 3
-        if start < 0:
-            start = max(total + start, 0)
-        if end < 0:
-            end = max(total + end, 0)
-        if end >= total:
-            end = total - 1
+        start, end = string_range(start, end, total)
     else:
         raise CommandError(SYNTAX)
     if start > end:
@@ -201,7 +187,7 @@ def bitop(c, argv):
         if v is None:
             srcs.append(b"")
         elif type(v) is not bytes:
-            raise _wrongtype()
+            raise wrongtype()
         else:
             srcs.append(v)
     maxlen = max(len(s) for s in srcs)
@@ -326,7 +312,7 @@ def _bitfield(c, argv, readonly_cmd: bool):
     if readonly:
         v = lookup_read(c, key)
         if v is not None and type(v) is not bytes:
-            raise _wrongtype()
+            raise wrongtype()
         v = v or b""
         out = [array_header(len(ops))]
         for _, signed, bits, offset, _, _ in ops:

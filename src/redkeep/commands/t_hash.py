@@ -21,48 +21,21 @@ import random
 import re
 from itertools import islice
 
-from ..errors import NOT_FLOAT, NOT_INT, CommandError
+from ..errors import NOT_FLOAT, CommandError
 from ..keyspace import RHash
 from ..resp import CRLF, EMPTY_ARRAY, OK, ONE, ZERO, array_header, bulk, bulk_array, integer
-from .glob import compile_pattern
 from .t_string import _ld_round, ld_format, ld_parse
 from .table import command
-from .util import INT64_MAX, INT64_MIN, is_strict_int, parse_int, syntax_error, wrongtype
+from .util import (EMPTY_SCAN, INT64_MAX, INT64_MIN, SCAN_HEAD, is_strict_int, parse_cursor, parse_int,
+                   parse_scan_options, range_long, syntax_error, typed_lookups)
 
-_EMPTY_SCAN = b"*2\r\n$1\r\n0\r\n*0\r\n"
-_SCAN_HEAD = b"*2\r\n$1\r\n0\r\n"
 _LONG_MAX = INT64_MAX
 # Small integers add exactly in long double and print as plain integers, so
 # HINCRBYFLOAT of such operands needs no emulation.
 _SMALL_INT = re.compile(rb"-?[0-9]{1,17}\Z")
 
 
-def _write(db, key):
-    """lookupKeyWrite + checkType: the hash or None."""
-    h = db.data.get(key)
-    if h is not None:
-        if db.expires and key in db.expires:
-            h = db.lookup(key)
-            if h is None:
-                return None
-        if type(h) is not RHash:
-            raise wrongtype()
-    return h
-
-
-def _read(c, key):
-    """lookupKeyRead + checkType: the hash or None, counting hits/misses."""
-    db = c.db
-    h = db.data.get(key)
-    if h is not None and db.expires and key in db.expires:
-        h = db.lookup(key)
-    if h is None:
-        c.server.stat_keyspace_misses += 1
-        return None
-    c.server.stat_keyspace_hits += 1
-    if type(h) is not RHash:
-        raise wrongtype()
-    return h
+_write, _read = typed_lookups(RHash)
 
 
 def _write_or_create(c, key):
@@ -329,14 +302,6 @@ def hgetall(c, argv):
 
 # -- HRANDFIELD ------------------------------------------------------------------
 
-def _range_long(b: bytes, lo: int, hi: int) -> int:
-    """getRangeLongFromObjectOrReply with Redis's default message."""
-    v = parse_int(b)
-    if v < lo or v > hi:
-        raise CommandError("ERR value is out of range, value must between %d and %d" % (lo, hi))
-    return v
-
-
 @command("hrandfield")
 def hrandfield(c, argv):
     n = len(argv)
@@ -345,7 +310,7 @@ def hrandfield(c, argv):
         if h is None:
             return c.r.null
         return bulk(next(islice(h, random.randrange(len(h)), None)))
-    count = _range_long(argv[2], -_LONG_MAX, _LONG_MAX)
+    count = range_long(argv[2], -_LONG_MAX, _LONG_MAX)
     withvalues = False
     if n > 4 or (n == 4 and argv[3].lower() != b"withvalues"):
         raise syntax_error()
@@ -392,48 +357,17 @@ def hrandfield(c, argv):
 
 # -- HSCAN ---------------------------------------------------------------------------
 
-def parse_cursor(b: bytes) -> int:
-    """parseScanCursorOrReply: strtoul in base 10 over the whole argument
-    (a sign is accepted and wraps, '' reads as 0, no leading spaces)."""
-    s = b[1:] if b[:1] in (b"+", b"-") else b
-    if b and (not s.isdigit() or not s.isascii() or int(s) > 2 ** 64 - 1):
-        raise CommandError("ERR invalid cursor")
-    return 0
-
-
-def parse_scan_options(argv, start: int):
-    """COUNT (validated, unused: everything comes at once) and MATCH;
-    returns a matcher or None."""
-    pattern = None
-    i = start
-    n = len(argv)
-    while i < n:
-        opt = argv[i].lower()
-        if opt == b"count" and i + 1 < n:
-            if parse_int(argv[i + 1], NOT_INT) < 1:
-                raise syntax_error()
-            i += 2
-        elif opt == b"match" and i + 1 < n:
-            pattern = argv[i + 1]
-            i += 2
-        else:
-            raise syntax_error()
-    if pattern is None or pattern == b"*":
-        return None
-    return compile_pattern(pattern)
-
-
 @command("hscan")
 def hscan(c, argv):
     parse_cursor(argv[2])
     h = _read(c, argv[1])
     if h is None:
-        return _EMPTY_SCAN
+        return EMPTY_SCAN
     match = parse_scan_options(argv, 3)
     if match is None:
-        return _SCAN_HEAD + bulk_array(_pairs(h))
+        return SCAN_HEAD + bulk_array(_pairs(h))
     out = []
     for kv in h.items():
         if match(kv[0]):
             out += kv
-    return _SCAN_HEAD + bulk_array(out)
+    return SCAN_HEAD + bulk_array(out)

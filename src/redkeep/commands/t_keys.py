@@ -2,7 +2,7 @@
 KEYS, SCAN, RENAME, MOVE, COPY, SWAPDB, FLUSH*), ``expire.c`` (EXPIRE family,
 TTL family, PERSIST, TOUCH), ``object.c`` (OBJECT) and ``sort.c`` (SORT).
 
-Lookups follow Redis's two flavours: read lookups (``_read``) count keyspace
+Lookups follow Redis's two flavours: read lookups (``lookup_read``) count keyspace
 hits/misses, write lookups (``db.lookup``) do not; both expire lazily.
 """
 
@@ -12,12 +12,12 @@ import random
 import re
 from itertools import islice
 
-from ..errors import NO_SUCH_KEY, NOT_INT, SYNTAX, CommandError
+from ..errors import NO_SUCH_KEY, SYNTAX, CommandError
 from ..keyspace import RHash, RList, RSet, Opaque, type_name
 from ..resp import NEG_ONE, NEG_TWO, OK, ONE, ZERO, array_header, bulk, bulk_array, integer
 from .glob import compile_pattern
 from .table import command
-from .util import INT64_MAX, is_strict_int, parse_int, wrongtype
+from .util import INT64_MAX, is_strict_int, lookup_read, parse_cursor, parse_int, range_long, wrongtype
 
 SAME_OBJECT = "ERR source and destination objects are the same"
 DB_RANGE = "ERR DB index is out of range"
@@ -28,24 +28,9 @@ INT32_MIN, INT32_MAX = -(2 ** 31), 2 ** 31 - 1
 FLUSHALL_HOOKS: list = []
 
 
-def _read(c, key):
-    """lookupKeyRead: lazy expiry plus keyspace hit/miss stats."""
-    v = c.db.lookup(key)
-    if v is None:
-        c.server.stat_keyspace_misses += 1
-    else:
-        c.server.stat_keyspace_hits += 1
-    return v
-
-
 def _parse_int32(b: bytes, msg: str | None = None) -> int:
     """getIntFromObjectOrReply."""
-    if not is_strict_int(b):
-        raise CommandError(msg or NOT_INT)
-    v = int(b)
-    if v < INT32_MIN or v > INT32_MAX:
-        raise CommandError(msg or "ERR value is out of range, value must between %d and %d" % (INT32_MIN, INT32_MAX))
-    return v
+    return range_long(b, INT32_MIN, INT32_MAX, msg)
 
 
 def _db_by_index(c, idx: int):
@@ -127,14 +112,14 @@ def exists(c, argv):
         server.stat_keyspace_misses += len(argv) - 1 - n
         return integer(n)
     for key in argv[1:]:
-        if _read(c, key) is not None:
+        if lookup_read(c, key) is not None:
             n += 1
     return integer(n)
 
 
 @command("type")
 def type_(c, argv):
-    v = _read(c, argv[1])
+    v = lookup_read(c, argv[1])
     if v is None:
         return b"+none\r\n"
     return b"+" + type_name(v).encode() + b"\r\n"
@@ -144,7 +129,7 @@ def type_(c, argv):
 def touch(c, argv):
     n = 0
     for key in argv[1:]:
-        if _read(c, key) is not None:
+        if lookup_read(c, key) is not None:
             n += 1
     return integer(n)
 
@@ -228,7 +213,7 @@ def copy_(c, argv):
     key, newkey = argv[1], argv[2]
     if src is dst and key == newkey:
         raise CommandError(SAME_OBJECT)
-    v = _read(c, key)
+    v = lookup_read(c, key)
     if v is None:
         return ZERO
     when = src.get_expire(key)
@@ -328,7 +313,7 @@ def pexpireat(c, argv):
 
 def _ttl_generic(c, argv, ms: bool, absolute: bool):
     key = argv[1]
-    if _read(c, key) is None:
+    if lookup_read(c, key) is None:
         return NEG_TWO
     when = c.db.get_expire(key)
     if when == -1:
@@ -389,25 +374,6 @@ def keys(c, argv):
     return bulk_array([k for k in db.data if match(k) and not (k in exp and exp[k] <= now)])
 
 
-_CURSOR_RE = re.compile(rb"[+-]?[0-9]+")
-
-
-def parse_cursor(b: bytes) -> int:
-    """parseScanCursorOrReply: C strtoul, refusing a leading space or trailing
-    garbage; a negative cursor wraps as unsigned, an empty one is 0."""
-    nul = b.find(b"\0")
-    if nul >= 0:
-        b = b[:nul]
-    if not b:
-        return 0
-    if b[:1].isspace() or not _CURSOR_RE.fullmatch(b):
-        raise CommandError("ERR invalid cursor")
-    v = int(b)
-    if abs(v) > 2 ** 64 - 1:
-        raise CommandError("ERR invalid cursor")
-    return v % 2 ** 64
-
-
 @command("scan")
 def scan(c, argv):
     cursor = parse_cursor(argv[1])
@@ -451,7 +417,7 @@ def scan(c, argv):
     if typ is not None:
         kept = []
         for k in found:
-            v = _read(c, k)
+            v = lookup_read(c, k)
             if (type_name(v) if v is not None else "none").encode() == typ:
                 kept.append(k)
         found = kept
@@ -616,7 +582,7 @@ def encoding_of(v) -> str:
 
 
 def _object_lookup(c, key):
-    return _read(c, key)
+    return lookup_read(c, key)
 
 
 @command("object|encoding")
@@ -748,7 +714,7 @@ def _pattern_value(c, pattern: bytes, subst: bytes):
     else:
         field = None
         keyname = pattern[:star] + subst + pattern[star + 1:]
-    v = _read(c, keyname)
+    v = lookup_read(c, keyname)
     if v is None:
         return None
     if field is not None:
@@ -810,7 +776,7 @@ def _sort_generic(c, argv, readonly: bool):
         i += 1
 
     db = c.db
-    v = _read(c, argv[1])
+    v = lookup_read(c, argv[1])
     if v is None:
         kind = "list"
         v = RList()

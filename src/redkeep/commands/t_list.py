@@ -23,7 +23,7 @@ from ..keyspace import RList
 from ..resp import EMPTY_ARRAY, NEG_ONE, OK, ZERO, array_header, bulk, bulk_array, integer
 from .t_string import _ld_round, ld_parse
 from .table import command
-from .util import INT64_MAX, INT64_MIN, parse_int, syntax_error, wrongtype
+from .util import INT64_MAX, INT64_MIN, index_bounds, mpop_args, parse_int, positive_long, syntax_error, typed_lookups
 
 _NO_SUCH_KEY = "ERR no such key"
 _OUT_OF_RANGE = "ERR index out of range"
@@ -35,32 +35,7 @@ _LPOP, _RPOP = b"LPOP", b"RPOP"
 
 # -- helpers -------------------------------------------------------------------
 
-def _write(db, key):
-    """lookupKeyWrite + checkType: the list or None."""
-    lst = db.data.get(key)
-    if lst is not None:
-        if db.expires and key in db.expires:
-            lst = db.lookup(key)
-            if lst is None:
-                return None
-        if type(lst) is not RList:
-            raise wrongtype()
-    return lst
-
-
-def _read(c, key):
-    """lookupKeyRead + checkType: the list or None, counting hits/misses."""
-    db = c.db
-    lst = db.data.get(key)
-    if lst is not None and db.expires and key in db.expires:
-        lst = db.lookup(key)
-    if lst is None:
-        c.server.stat_keyspace_misses += 1
-        return None
-    c.server.stat_keyspace_hits += 1
-    if type(lst) is not RList:
-        raise wrongtype()
-    return lst
+_write, _read = typed_lookups(RList)
 
 
 def _removed(db, key, lst) -> None:
@@ -69,27 +44,6 @@ def _removed(db, key, lst) -> None:
         db.delete(key)
     elif db.watched:
         db.touch(key)
-
-
-def _positive(b: bytes, err: str) -> int:
-    """getPositiveLongFromObjectOrReply: one message for junk and negatives."""
-    try:
-        v = parse_int(b, err)
-    except CommandError:
-        raise CommandError(err) from None
-    if v < 0:
-        raise CommandError(err)
-    return v
-
-
-def _range_long(b: bytes, lo: int, hi: int, err: str) -> int:
-    try:
-        v = parse_int(b, err)
-    except CommandError:
-        raise CommandError(err) from None
-    if v < lo or v > hi:
-        raise CommandError(err)
-    return v
 
 
 def _where(b: bytes) -> bool:
@@ -201,7 +155,7 @@ def _pop(c, argv, left: bool, name: str):
     n = len(argv)
     if n > 3:
         raise CommandError("ERR wrong number of arguments for '%s' command" % name)
-    count = _positive(argv[2], _POP_COUNT) if n == 3 else None
+    count = positive_long(argv[2], _POP_COUNT) if n == 3 else None
     db = c.db
     key = argv[1]
     lst = _write(db, key)
@@ -287,22 +241,15 @@ def _range(lst, start: int, end: int):
     """The elements start..end (Redis's inclusive, negative-aware indexes),
     or None when the range is empty."""
     n = len(lst)
-    if start < 0:
-        start += n
-    if end < 0:
-        end += n
-    if start < 0:
-        start = 0
-    if start > end or start >= n:
+    lo, hi = index_bounds(n, start, end)
+    if lo == hi:
         return None
-    if end >= n:
-        end = n - 1
-    if start == 0 and end == n - 1:
+    if lo == 0 and hi == n:
         return list(lst)
-    if start <= n - 1 - end:
-        return list(islice(lst, start, end + 1))
+    if lo <= n - hi:
+        return list(islice(lst, lo, hi))
     # nearer the tail: walk from there
-    items = list(islice(reversed(lst), n - 1 - end, n - start))
+    items = list(islice(reversed(lst), n - hi, n - lo))
     items.reverse()
     return items
 
@@ -328,18 +275,8 @@ def ltrim(c, argv):
     if lst is None:
         return OK
     n = len(lst)
-    if start < 0:
-        start += n
-    if end < 0:
-        end += n
-    if start < 0:
-        start = 0
-    if start > end or start >= n:
-        ltrim_n, rtrim_n = n, 0
-    else:
-        if end >= n:
-            end = n - 1
-        ltrim_n, rtrim_n = start, n - end - 1
+    lo, hi = index_bounds(n, start, end)
+    ltrim_n, rtrim_n = (lo, n - hi) if lo < hi else (n, 0)
     removed = ltrim_n + rtrim_n
     if removed == n:
         lst.clear()
@@ -439,9 +376,9 @@ def lpos(c, argv):
                 raise CommandError("ERR RANK can't be zero: use 1 to start from the first match, 2 from the "
                                    "second ... or use negative to start from the end of the list")
         elif opt == b"count" and more:
-            count = _positive(argv[j + 1], "ERR COUNT can't be negative")
+            count = positive_long(argv[j + 1], "ERR COUNT can't be negative")
         elif opt == b"maxlen" and more:
-            maxlen = _positive(argv[j + 1], "ERR MAXLEN can't be negative")
+            maxlen = positive_long(argv[j + 1], "ERR MAXLEN can't be negative")
         else:
             raise syntax_error()
         j += 2
@@ -501,25 +438,6 @@ def _lmove(c, src, dst, wf_left, wt_left):
 
 # -- LMPOP -------------------------------------------------------------------------------------
 
-def _mpop_args(argv, idx: int):
-    """numkeys at ``idx``, the keys, LEFT|RIGHT, [COUNT n]: (keys, left, count)."""
-    numkeys = _range_long(argv[idx], 1, INT64_MAX, "ERR numkeys should be greater than 0")
-    n = len(argv)
-    where_idx = idx + numkeys + 1
-    if where_idx >= n:
-        raise syntax_error()
-    left = _where(argv[where_idx])
-    count = -1
-    j = where_idx + 1
-    while j < n:
-        if count == -1 and j + 1 < n and argv[j].lower() == b"count":
-            count = _range_long(argv[j + 1], 1, INT64_MAX, "ERR count should be greater than 0")
-            j += 2
-        else:
-            raise syntax_error()
-    return argv[idx + 1:where_idx], left, (1 if count == -1 else count)
-
-
 def _mpop_from(c, db, key, lst, left: bool, count: int) -> bytes:
     """Pop up to ``count`` from ``lst``: [key, [elements]], propagated as
     [LR]POP key n."""
@@ -532,7 +450,7 @@ def _mpop_from(c, db, key, lst, left: bool, count: int) -> bytes:
 
 @command("lmpop")
 def lmpop(c, argv):
-    keys, left, count = _mpop_args(argv, 1)
+    keys, left, count = mpop_args(argv, 1, _where)
     db = c.db
     for key in keys:
         lst = _write(db, key)
@@ -559,6 +477,15 @@ def _block(c, argv, keys, timeout, retry, timeout_reply):
     return c.server.block(c, c.db, keys, timeout, retry, timeout_reply, None, argv)
 
 
+def _bpop_from(c, db, key, lst, left: bool) -> bytes:
+    """Pop one element for BLPOP/BRPOP: [key, element], propagated as [LR]POP key."""
+    v = lst.popleft() if left else lst.pop()
+    _removed(db, key, lst)
+    c.server.dirty += 1
+    c.prop = [[_LPOP if left else _RPOP, key]]
+    return b"*2\r\n" + bulk(key) + bulk(v)
+
+
 def _bpop(c, argv, left: bool):
     timeout = parse_timeout(argv[-1])
     db = c.db
@@ -567,11 +494,7 @@ def _bpop(c, argv, left: bool):
         key = argv[i]
         lst = _write(db, key)
         if lst:
-            v = lst.popleft() if left else lst.pop()
-            _removed(db, key, lst)
-            c.server.dirty += 1
-            c.prop = [[_LPOP if left else _RPOP, key]]
-            return b"*2\r\n" + bulk(key) + bulk(v)
+            return _bpop_from(c, db, key, lst, left)
     if c.in_exec:
         return c.r.null_array
 
@@ -579,11 +502,7 @@ def _bpop(c, argv, left: bool):
         lst = _blocked_list(c, key)
         if lst is None:
             return None
-        v = lst.popleft() if left else lst.pop()
-        _removed(c.blocked.db, key, lst)
-        c.server.dirty += 1
-        c.prop = [[_LPOP if left else _RPOP, key]]
-        return b"*2\r\n" + bulk(key) + bulk(v)
+        return _bpop_from(c, c.blocked.db, key, lst, left)
 
     return _block(c, argv, argv[1:last], timeout, retry, c.r.null_array)
 
@@ -600,7 +519,7 @@ def brpop(c, argv):
 
 @command("blmpop")
 def blmpop(c, argv):
-    keys, left, count = _mpop_args(argv, 2)
+    keys, left, count = mpop_args(argv, 2, _where)
     timeout = parse_timeout(argv[1])
     db = c.db
     for key in keys:

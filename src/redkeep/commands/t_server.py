@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 import time
 
+from ..config import sds_repr_bytes
 from ..errors import CommandError, SYNTAX
 from ..keyspace import RHash, RList, RSet
 from ..resp import EMPTY_ARRAY, OK, array_header, bulk, bulk_array, integer
@@ -75,24 +76,6 @@ def monitor(c, argv):
     return OK
 
 
-_ESC = {0x5C: b"\\\\", 0x22: b'\\"', 0x0A: b"\\n", 0x0D: b"\\r", 0x09: b"\\t", 0x07: b"\\a", 0x08: b"\\b"}
-
-
-def repr_bytes(s: bytes) -> bytes:
-    """sdscatrepr: a quoted, escaped representation."""
-    out = bytearray(b'"')
-    for ch in s:
-        e = _ESC.get(ch)
-        if e is not None:
-            out += e
-        elif 32 <= ch < 127:
-            out.append(ch)
-        else:
-            out += b"\\x%02x" % ch
-    out.append(0x22)
-    return bytes(out)
-
-
 def _redacted(argv) -> list:
     """AUTH and HELLO ... AUTH passwords never reach MONITOR output."""
     name = argv[0].lower()
@@ -117,7 +100,7 @@ def monitor_line(server, c, argv) -> bytes:
     else:
         who = c.addr
     head = b"+%d.%06d [%d %s] " % (us // 1_000_000, us % 1_000_000, c.db.id, who.encode())
-    return head + b" ".join(repr_bytes(a) for a in _redacted(argv)) + b"\r\n"
+    return head + b" ".join(sds_repr_bytes(a) for a in _redacted(argv)) + b"\r\n"
 
 
 # -- SLOWLOG --------------------------------------------------------------------------

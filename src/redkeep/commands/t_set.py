@@ -21,32 +21,14 @@ from __future__ import annotations
 
 import random
 
-from ..errors import CommandError, NOT_INT
+from ..errors import CommandError
 from ..keyspace import RSet
 from ..resp import EMPTY_ARRAY, ONE, ZERO, CRLF, array_header, bulk, bulk_array, integer
-from .glob import compile_pattern
 from .table import command
-from .util import INT64_MAX, is_strict_int, parse_int, syntax_error, wrongtype
+from .util import (EMPTY_SCAN, INT64_MAX, SCAN_HEAD, is_strict_int, parse_cursor, parse_scan_options, positive_long,
+                   range_long, syntax_error, typed_lookups, wrongtype)
 
 _INTSET_HARD_MAX = 1 << 30  # Redis caps set-max-intset-entries there (intset internals)
-_EMPTY_SCAN = b"*2\r\n$1\r\n0\r\n*0\r\n"
-_OUT_OF_RANGE_POSITIVE = "ERR value is out of range, must be positive"
-
-
-def range_long(b: bytes, lo: int, hi: int, msg: str | None = None) -> int:
-    """getRangeLongFromObjectOrReply: with ``msg`` that text answers both a
-    non-integer and an out-of-range value."""
-    if not is_strict_int(b):
-        raise CommandError(msg or NOT_INT)
-    v = int(b)
-    if v < lo or v > hi:
-        raise CommandError(msg or "ERR value is out of range, value must between %d and %d" % (lo, hi))
-    return v
-
-
-def positive_long(b: bytes, msg: str = _OUT_OF_RANGE_POSITIVE) -> int:
-    """getPositiveLongFromObjectOrReply (0 included, despite the name)."""
-    return range_long(b, 0, INT64_MAX, msg)
 
 
 def intset_max(server) -> int:
@@ -151,11 +133,9 @@ def discard(s, m) -> bool:
     return True
 
 
-def _read(db, key):
-    s = db.lookup(key)
-    if s is not None and type(s) is not RSet:
-        raise wrongtype()
-    return s
+# lookupKeyWrite + checkType, reads included: set reads count no keyspace
+# hits/misses (Redis's do).
+_read = typed_lookups(RSet)[0]
 
 
 def _store(c, dst: bytes, members) -> bytes:
@@ -541,54 +521,16 @@ def sdiffstore(c, argv):
 # SSCAN
 # ---------------------------------------------------------------------------
 
-def parse_cursor(b: bytes) -> None:
-    """parseScanCursorOrReply's acceptance (strtoul base 10, whole string, no
-    leading space, no overflow).  The value itself is not needed: every scan
-    here completes in one call."""
-    digits = b[1:] if b[:1] in (b"+", b"-") else b
-    if digits and (not digits.isdigit() or int(digits) > 2 ** 64 - 1):
-        raise CommandError("ERR invalid cursor")
-    if not digits and b:
-        raise CommandError("ERR invalid cursor")
-
-
-def parse_scan_options(argv, start: int):
-    """COUNT / MATCH of SSCAN/ZSCAN (TYPE is SCAN's only); returns a matcher
-    or None.  COUNT is validated but unused: the whole collection is returned
-    at once with cursor 0 (what Redis itself does for small encodings)."""
-    pattern = None
-    i = start
-    n = len(argv)
-    while i < n:
-        opt = argv[i].lower()
-        if opt == b"count" and i + 1 < n:
-            if parse_int(argv[i + 1], NOT_INT) < 1:
-                raise syntax_error()
-            i += 2
-        elif opt == b"match" and i + 1 < n:
-            pattern = argv[i + 1]
-            i += 2
-        else:
-            raise syntax_error()
-    if pattern is None or pattern == b"*":
-        return None
-    return compile_pattern(pattern)
-
-
-def scan_reply(items) -> bytes:
-    return b"*2\r\n$1\r\n0\r\n" + bulk_array(items)
-
-
 @command("sscan")
 def sscan(c, argv):
     parse_cursor(argv[2])
     s = _read(c.db, argv[1])
     if s is None:
-        return _EMPTY_SCAN
+        return EMPTY_SCAN
     match = parse_scan_options(argv, 3)
     members = ordered(s, intset_max(c.server))
     if match is not None:
         members = [m for m in members if match(m)]
     elif type(members) is not list:
         members = list(members)
-    return scan_reply(members)
+    return SCAN_HEAD + bulk_array(members)

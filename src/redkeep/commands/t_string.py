@@ -18,24 +18,12 @@ from fractions import Fraction
 from ..errors import NOT_FLOAT, NOT_INT, SYNTAX, WRONGTYPE, CommandError
 from ..resp import EMPTY_BULK, OK, ONE, ZERO, array_header, bulk, integer
 from .table import command
-
-INT64_MIN = -(1 << 63)
-INT64_MAX = (1 << 63) - 1
+from .util import INT64_MAX, INT64_MIN, lookup_read, wrongtype
 
 
 # ---------------------------------------------------------------------------
 # Shared helpers (bitops.py uses them too)
 # ---------------------------------------------------------------------------
-
-def lookup_read(c, key: bytes):
-    """lookupKeyRead: the value or None, counting keyspace hits/misses."""
-    v = c.db.lookup(key)
-    if v is None:
-        c.server.stat_keyspace_misses += 1
-    else:
-        c.server.stat_keyspace_hits += 1
-    return v
-
 
 def to_int64(b: bytes):
     """Redis's string2ll: the int64 that ``b`` spells canonically, else None."""
@@ -58,15 +46,23 @@ def int_arg(b: bytes) -> int:
     return n
 
 
+def string_range(start: int, end: int, total: int) -> tuple[int, int]:
+    """GETRANGE/BITCOUNT/BITPOS index sanitising: negatives count from the
+    end and stop at 0, ``end`` stops at the last index; start > end is empty."""
+    if start < 0:
+        start = max(total + start, 0)
+    if end < 0:
+        end = max(total + end, 0)
+    if end >= total:
+        end = total - 1
+    return start, end
+
+
 def check_string_length(c, size: int, append: int) -> None:
     """checkStringLength: a string may not grow past proto-max-bulk-len
     (the master's stream is trusted, as Redis's mustObeyClient)."""
     if size + append > c.server.proto_max_bulk_len and not c.is_master:
         raise CommandError("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
-
-
-def _wrongtype():
-    return CommandError(WRONGTYPE)
 
 
 def _now_ms() -> int:
@@ -154,7 +150,7 @@ def _set_generic(c, argv, flags, key, val, expire, name, ok_reply, abort_reply):
         if old is None:
             reply = c.r.null
         elif type(old) is not bytes:
-            raise _wrongtype()
+            raise wrongtype()
         else:
             reply = bulk(old)
         found = old is not None
@@ -202,7 +198,7 @@ def _get_string(c, key):
     """getGenericCommand's lookup: the value (bytes) or None."""
     v = lookup_read(c, key)
     if v is not None and type(v) is not bytes:
-        raise _wrongtype()
+        raise wrongtype()
     return v
 
 
@@ -321,7 +317,7 @@ def append(c, argv):
         new = argv[2]
     else:
         if type(v) is not bytes:
-            raise _wrongtype()
+            raise wrongtype()
         check_string_length(c, len(v), len(argv[2]))
         new = v + argv[2]
     db.set(key, new, True)
@@ -335,7 +331,7 @@ def strlen(c, argv):
     if v is None:
         return ZERO
     if type(v) is not bytes:
-        raise _wrongtype()
+        raise wrongtype()
     return integer(len(v))
 
 
@@ -355,7 +351,7 @@ def setrange(c, argv):
         v = b""
     else:
         if type(v) is not bytes:
-            raise _wrongtype()
+            raise wrongtype()
         if not value:
             return integer(len(v))
         check_string_length(c, offset, len(value))
@@ -377,16 +373,11 @@ def getrange(c, argv):
     if v is None:
         return EMPTY_BULK
     if type(v) is not bytes:
-        raise _wrongtype()
+        raise wrongtype()
     n = len(v)
     if start < 0 and end < 0 and start > end:
         return EMPTY_BULK
-    if start < 0:
-        start = max(n + start, 0)
-    if end < 0:
-        end = max(n + end, 0)
-    if end >= n:
-        end = n - 1
+    start, end = string_range(start, end, n)
     if start > end or n == 0:
         return EMPTY_BULK
     return bulk(v[start:end + 1])
@@ -407,7 +398,7 @@ def _incr(c, key: bytes, incr: int) -> bytes:
         cur = 0
     else:
         if type(v) is not bytes:
-            raise _wrongtype()
+            raise wrongtype()
         cur = to_int64(v)
         if cur is None:
             raise CommandError(NOT_INT)
@@ -593,7 +584,7 @@ def incrbyfloat(c, argv):
     key = argv[1]
     v = db.lookup(key)
     if v is not None and type(v) is not bytes:
-        raise _wrongtype()
+        raise wrongtype()
     new = ld_incr(v, argv[2])
     db.set(key, new, True)
     c.server.dirty += 1

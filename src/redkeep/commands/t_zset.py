@@ -18,7 +18,6 @@ from ..resp import (
     integer,
 )
 from .sortedset import (  # noqa: F401 - ZSet is re-exported for other modules
-    _EMPTY_SCAN,
     _INF,
     _MINMAX_NOT_FLOAT,
     _MINMAX_NOT_STR,
@@ -38,13 +37,12 @@ from .sortedset import (  # noqa: F401 - ZSet is re-exported for other modules
     parse_lex_range,
     parse_score,
     parse_score_range,
-    rank_bounds,
     score_bounds,
 )
 from .t_list import parse_timeout
-from .t_set import parse_cursor, parse_scan_options, positive_long, range_long
 from .table import command
-from .util import INT64_MAX, parse_int, syntax_error, wrongtype
+from .util import (EMPTY_SCAN, INT64_MAX, SCAN_HEAD, index_bounds, mpop_args, parse_cursor, parse_int, parse_scan_options,
+                   positive_long, range_long, syntax_error, typed_lookups, wrongtype)
 
 # ---------------------------------------------------------------------------
 # Replies
@@ -92,11 +90,9 @@ def _pairs_nested(c, popped) -> list:
 # Lookups and shared write helpers
 # ---------------------------------------------------------------------------
 
-def _read(db, key):
-    zs = db.lookup(key)
-    if zs is not None and type(zs) is not ZSet:
-        raise wrongtype()
-    return zs
+# lookupKeyWrite + checkType, reads included: zset reads count no keyspace
+# hits/misses (Redis's do).
+_read = typed_lookups(ZSet)[0]
 
 
 def _changed(c, db, key, zs, n: int) -> None:
@@ -390,7 +386,7 @@ def _zrange(c, argv, first: int, store: bool, rangetype, reverse):
         return _store(c, argv[1], None) if store else EMPTY_ARRAY
     sl = zs.sl
     if rangetype == RANK:
-        lo, hi = rank_bounds(len(sl), start, end)
+        lo, hi = index_bounds(len(sl), start, end)
         if reverse:
             # ranks count from the top
             lo, hi = len(sl) - hi, len(sl) - lo
@@ -459,7 +455,7 @@ def _zremrange(c, argv, rangetype):
         return ZERO
     sl = zs.sl
     if rangetype == RANK:
-        lo, hi = rank_bounds(len(sl), start, end)
+        lo, hi = index_bounds(len(sl), start, end)
     elif rangetype == SCORE:
         lo, hi = score_bounds(sl, *rng)
     else:
@@ -558,37 +554,28 @@ def _pop_prop(key, where_max, count, n):
     return [[name, key, b"%d" % (count if count < n else n)]]
 
 
-def _parse_mpop(argv, numkeys_idx: int):
-    numkeys = range_long(argv[numkeys_idx], 1, INT64_MAX, "ERR numkeys should be greater than 0")
-    where_idx = numkeys_idx + numkeys + 1
-    n = len(argv)
-    if where_idx >= n:
-        raise syntax_error()
-    w = argv[where_idx].lower()
+def _serve_pop(c, db, key, zs, where_max: bool, count: int, mpop: bool) -> bytes:
+    """Pop for ZMPOP and the blocking pops (``count`` -1: no COUNT given),
+    set the propagation and build the reply."""
+    n = len(zs)
+    popped = _pop(c, db, key, zs, where_max, 1 if count < 0 else count)
+    c.prop = _pop_prop(key, where_max, count, n)
+    return _mpop_reply(c, key, popped) if mpop else _bpop_reply(c, key, popped)
+
+
+def _where_max(b: bytes) -> bool:
+    """ZMPOP's MIN|MAX: True for MAX."""
+    w = b.lower()
+    if w == b"max":
+        return True
     if w == b"min":
-        where_max = False
-    elif w == b"max":
-        where_max = True
-    else:
-        raise syntax_error()
-    count = -1
-    j = where_idx + 1
-    while j < n:
-        if count == -1 and argv[j].lower() == b"count" and j + 1 < n:
-            count = range_long(argv[j + 1], 1, INT64_MAX, "ERR count should be greater than 0")
-            j += 2
-        else:
-            raise syntax_error()
-    return argv[numkeys_idx + 1:where_idx], where_max, (1 if count == -1 else count)
+        return False
+    raise syntax_error()
 
 
 def _first_zset(db, keys):
     for k in keys:
-        zs = db.lookup(k)
-        if zs is None:
-            continue
-        if type(zs) is not ZSet:
-            raise wrongtype()
+        zs = _read(db, k)
         if zs:
             return k, zs
     return None, None
@@ -596,30 +583,20 @@ def _first_zset(db, keys):
 
 @command("zmpop")
 def zmpop(c, argv):
-    keys, where_max, count = _parse_mpop(argv, 1)
+    keys, where_max, count = mpop_args(argv, 1, _where_max)
     db = c.db
     key, zs = _first_zset(db, keys)
     if zs is None:
         return c.r.null_array
-    n = len(zs)
-    popped = _pop(c, db, key, zs, where_max, count)
-    c.prop = _pop_prop(key, where_max, count, n)
-    return _mpop_reply(c, key, popped)
+    return _serve_pop(c, db, key, zs, where_max, count, True)
 
 
 def _blocking_pop(c, argv, keys, timeout_arg, where_max, count, mpop: bool):
     timeout = parse_timeout(timeout_arg)
     db = c.db
-    for k in keys:
-        zs = db.lookup(k)
-        if zs is None:
-            continue
-        if type(zs) is not ZSet:
-            raise wrongtype()
-        n = len(zs)
-        popped = _pop(c, db, k, zs, where_max, 1 if count < 0 else count)
-        c.prop = _pop_prop(k, where_max, count, n)
-        return _mpop_reply(c, k, popped) if mpop else _bpop_reply(c, k, popped)
+    key, zs = _first_zset(db, keys)
+    if zs is not None:
+        return _serve_pop(c, db, key, zs, where_max, count, mpop)
     if c.in_exec:
         # A transaction cannot block: Redis answers as if the timeout expired.
         return c.r.null_array
@@ -631,10 +608,7 @@ def _blocking_pop(c, argv, keys, timeout_arg, where_max, count, mpop: bool):
             return None
         if d.snap is not None:
             d.snap.preserve(d, key)  # served outside call(): hand the old value to the snapshot
-        n = len(zs)
-        popped = _pop(client, d, key, zs, where_max, 1 if count < 0 else count)
-        client.prop = _pop_prop(key, where_max, count, n)
-        return _mpop_reply(client, key, popped) if mpop else _bpop_reply(client, key, popped)
+        return _serve_pop(client, d, key, zs, where_max, count, mpop)
 
     return c.server.block(c, db, list(keys), timeout, retry, c.r.null_array, None, argv, kind="zset")
 
@@ -651,7 +625,7 @@ def bzpopmax(c, argv):
 
 @command("bzmpop")
 def bzmpop(c, argv):
-    keys, where_max, count = _parse_mpop(argv, 2)
+    keys, where_max, count = mpop_args(argv, 2, _where_max)
     return _blocking_pop(c, argv, keys, argv[1], where_max, count, True)
 
 
@@ -875,7 +849,7 @@ def zscan(c, argv):
     parse_cursor(argv[2])
     zs = _read(c.db, argv[1])
     if zs is None:
-        return _EMPTY_SCAN
+        return EMPTY_SCAN
     match = parse_scan_options(argv, 3)
     parts = []
     k = 0
@@ -885,4 +859,4 @@ def zscan(c, argv):
         parts.append(bulk(m))
         parts.append(bulk(format_double(s)))
         k += 2
-    return b"*2\r\n$1\r\n0\r\n" + array_header(k) + b"".join(parts)
+    return SCAN_HEAD + array_header(k) + b"".join(parts)

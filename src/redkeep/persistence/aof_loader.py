@@ -35,6 +35,7 @@ from .. import logsetup  # noqa: F401  (Logger.notice / Logger.verbose)
 from ..errors import CommandError
 from ..networking import Client
 from .aof_manifest import BASE, AofInfo, Manifest, ManifestWriteError
+from .rdb import log_aux
 
 log = logging.getLogger("redkeep")
 
@@ -472,21 +473,7 @@ class StartupLoading:
     def _install_rdb(self, loaded: dict) -> None:
         """The log lines of rdbLoad for a base, then the dataset."""
         aux = loaded["aux"]
-        ver = aux.get(b"redis-ver")
-        if ver:
-            log.notice("Loading RDB produced by version %s", ver.decode(errors="replace"))
-        ctime = aux.get(b"ctime")
-        if ctime:
-            try:
-                log.notice("RDB age %d seconds", int(time.time()) - int(ctime))
-            except ValueError:
-                pass
-        used = aux.get(b"used-mem")
-        if used:
-            try:
-                log.notice("RDB memory usage when created %.2f Mb", int(used) / 1024 / 1024)
-            except ValueError:
-                pass
+        log_aux(aux)
         if aux.get(b"aof-base") == b"1" or aux.get(b"aof-preamble") == b"1":
             log.notice("RDB is base AOF")
         self.server.rdb.install(loaded)

@@ -17,6 +17,7 @@ import os
 
 from ..config import sds_repr
 from ..resp import split_args
+from .filesink import fsync_dir
 
 BASE, HIST, INCR = "b", "h", "i"
 MANIFEST_MAX_LINE = 1024
@@ -176,14 +177,6 @@ def write_manifest(dirpath: str, prefix: str, text: str) -> None:
         fsync_dir(dirpath)
     except OSError as e:
         raise ManifestWriteError(e.errno, "Fail to fsync AOF directory %s: %s." % (path, e.strerror))
-
-
-def fsync_dir(path: str) -> None:
-    fd = os.open(path or ".", os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def parse_manifest(data: bytes) -> Manifest:

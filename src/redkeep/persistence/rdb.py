@@ -580,22 +580,7 @@ class RdbPersistence:
             s.loading = False
             self.loading_stats = None
             s.refresh_checks()
-        aux = loaded["aux"]
-        ver = aux.get(b"redis-ver")
-        if ver:
-            log.notice("Loading RDB produced by version %s", ver.decode(errors="replace"))
-        ctime = aux.get(b"ctime")
-        if ctime:
-            try:
-                log.notice("RDB age %d seconds", int(time.time()) - int(ctime))
-            except ValueError:
-                pass
-        used = aux.get(b"used-mem")
-        if used:
-            try:
-                log.notice("RDB memory usage when created %.2f Mb", int(used) / 1024 / 1024)
-            except ValueError:
-                pass
+        log_aux(loaded["aux"])
         self.install(loaded)
         _freeze_loaded()
         self.last_load_keys = loaded["keys"]
@@ -628,6 +613,25 @@ class _ProgressReader:
             log.notice("Loading RDB: %.1f%% (%d of %d bytes, %d keys)", 100.0 * s.loading_loaded_bytes / total,
                        s.loading_loaded_bytes, total, keys)
         return data
+
+
+def log_aux(aux: dict) -> None:
+    """rdbLoad's log lines for the producer's version, age and memory."""
+    ver = aux.get(b"redis-ver")
+    if ver:
+        log.notice("Loading RDB produced by version %s", ver.decode(errors="replace"))
+    ctime = aux.get(b"ctime")
+    if ctime:
+        try:
+            log.notice("RDB age %d seconds", int(time.time()) - int(ctime))
+        except ValueError:
+            pass
+    used = aux.get(b"used-mem")
+    if used:
+        try:
+            log.notice("RDB memory usage when created %.2f Mb", int(used) / 1024 / 1024)
+        except ValueError:
+            pass
 
 
 def _freeze_loaded() -> None:
