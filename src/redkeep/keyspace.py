@@ -156,11 +156,12 @@ class Database:
         if self.snap is not None:
             self.snap.preserve(self, key)
         data = self.data
-        if key not in data:
+        if self.scan_slots is not None and key not in data:
             data[key] = value
-            if self.scan_slots is not None:
-                self._slot_add(key)
+            self._slot_add(key)
         else:
+            # One dict operation on the common path: a lookup in a big dict
+            # is a cache miss, and SET pays it once.
             data[key] = value
             if not keepttl and self.expires:
                 self.expires.pop(key, None)

@@ -64,7 +64,6 @@ class Replication:
         self.last_second = 0
         self.primary = Primary(self)
         self.replica = ReplicaSide(self)
-        server.propagate_listeners.append(self.on_propagate)
         server.cron_hooks.append(self.cron)
         server.disconnect_hooks.append(self.on_disconnect)
         server.shutdown_hooks.append(self.on_shutdown)
@@ -74,6 +73,22 @@ class Replication:
             cfg.hooks[name] = lambda old, new: self.primary.refresh_good()
         from ..commands import t_info
         t_info.register_section("replication", lambda s: self.info_lines())
+
+    @property
+    def backlog(self):
+        return self._backlog
+
+    @backlog.setter
+    def backlog(self, b) -> None:
+        """The stream is fed only while a backlog exists (from the first
+        replica on), as in Redis: until then writes pay nothing for it."""
+        self._backlog = b
+        listeners = self.server.propagate_listeners
+        if b is not None:
+            if self.on_propagate not in listeners:
+                listeners.append(self.on_propagate)
+        elif self.on_propagate in listeners:
+            listeners.remove(self.on_propagate)
 
     # -- the stream ------------------------------------------------------------------------
 
