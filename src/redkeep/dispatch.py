@@ -62,6 +62,62 @@ def unknown_command_error(argv) -> str:
 class Dispatcher:
     """Mixed into Server."""
 
+    def process_batch(self, c, reqs) -> int:
+        """Run the requests of one read in order; stop when one blocks,
+        closes or pauses the client.  Returns how many were consumed.
+
+        The common case (a known plain command, authenticated client, no
+        MULTI, snapshot, MONITOR or special state) runs inline here with
+        everything hoisted out of the loop: pipelined batches spend most of
+        their Python time in this loop.  Anything else goes through
+        ``process``, which does every check in Redis's order."""
+        lookup = self.cmd_lookup
+        perf = _perf
+        n = len(reqs)
+        i = 0
+        while i < n:
+            argv = reqs[i]
+            i += 1
+            if argv is None:
+                continue
+            if self.pause_kind is not None and self.paused_for(c, argv):
+                return i - 1
+            cmd = lookup.get(argv[0])
+            arity = cmd.arity if cmd is not None else 0
+            na = len(argv)
+            if (cmd is None or cmd.subcommands is not None or (arity > 0 and na != arity) or na < -arity
+                    or c.multi is not None or self.checks_needed or self.snapshot is not None or self.monitors
+                    or not c.authenticated or c.reply_mode):
+                self.process(c, argv)
+            else:
+                dirty = self.dirty
+                c.prop = None
+                self.current_client = c
+                t0 = perf()
+                try:
+                    reply = cmd.handler(c, argv)
+                except CommandError as e:
+                    reply = e.reply()
+                    cmd.failed_calls += 1
+                    self.count_error(e.text)
+                except Exception as e:  # a bug must not take the server down
+                    reply = self._internal_error(cmd, e)
+                dt = perf() - t0
+                cmd.calls += 1
+                cmd.ns += dt
+                if dt > self.slowlog_threshold_ns and not cmd.skip_slowlog:
+                    self.slowlog_push(c, argv, dt // 1000)
+                c.last_cmd = cmd.fullname
+                if (self.dirty != dirty or c.prop) and self.propagate_listeners:
+                    self._propagate_call(c, argv)
+                if reply is not None:
+                    c.out.append(reply)
+                if self.ready_keys:
+                    self.handle_ready_keys()
+            if c.blocked is not None or c.closing:
+                return i
+        return n
+
     def process(self, c, argv) -> None:
         cmd = self.cmd_lookup.get(argv[0])
         if cmd is None:

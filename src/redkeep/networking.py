@@ -129,19 +129,10 @@ class Client(asyncio.Protocol):
             if self.queued or self.blocked is not None:
                 self.queued.extend(reqs)
             else:
-                process = server.process
-                for i, argv in enumerate(reqs):
-                    if argv is None:
-                        continue
-                    if server.pause_kind is not None and server.paused_for(self, argv):
-                        self.queued.extend(reqs[i:])
-                        break
-                    process(self, argv)
-                    if self.blocked is not None or self.closing:
-                        rest = reqs[i + 1:]
-                        if rest:
-                            self.queued.extend(rest)
-                        break
+                done = server.process_batch(self, reqs)
+                if done < len(reqs):
+                    # blocked, closing or paused: the rest waits, in order
+                    self.queued.extend(reqs[done:])
             if perr is not None and not self.closing:
                 server.protocol_error(self, perr)
         finally:
