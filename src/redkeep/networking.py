@@ -180,8 +180,8 @@ class Client(asyncio.Protocol):
                 self.server.check_output_limits(self)
 
     def push(self, data: bytes) -> None:
-        """Out-of-band data (pub/sub messages): ignores CLIENT REPLY OFF? No:
-        Redis's addReplyPushLen honours reply flags too, so use write."""
+        """Out-of-band data (pub/sub messages).  Like Redis's addReplyPushLen
+        it honours CLIENT REPLY, so it is an ordinary write."""
         self.write(data)
 
     def _flush(self, out: list) -> None:
