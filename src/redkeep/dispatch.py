@@ -160,37 +160,9 @@ class Dispatcher:
             err = self.precheck(c, cmd, argv)
             if err is not None:
                 return self._reject(c, cmd, err)
-        if self.snapshot is not None or self.monitors or c.in_exec:
-            return self.call(c, cmd, argv)
-        # The hot path: ``call`` inlined for a plain command with no snapshot
-        # or MONITOR in progress (every microsecond shows when pipelined).
-        dirty = self.dirty
-        c.prop = None
-        self.current_client = c
-        t0 = _perf()
-        try:
-            reply = cmd.handler(c, argv)
-        except CommandError as e:
-            reply = e.reply()
-            cmd.failed_calls += 1
-            self.count_error(e.text)
-        except Exception as e:  # a bug must not take the server down
-            reply = self._internal_error(cmd, e)
-        dt = _perf() - t0
-        cmd.calls += 1
-        cmd.ns += dt
-        if dt > self.slowlog_threshold_ns and not cmd.skip_slowlog:
-            self.slowlog_push(c, argv, dt // 1000)
-        c.last_cmd = cmd.fullname
-        if (self.dirty != dirty or c.prop) and self.propagate_listeners:
-            self._propagate_call(c, argv)
-        if reply is not None:
-            if c.batching and not c.reply_mode:
-                c.out.append(reply)
-            else:
-                c.write(reply)
-        if self.ready_keys:
-            self.handle_ready_keys()
+        # Plain commands of a read batch never get here: process_batch runs
+        # them inline (the hot path); this is the path of every other case.
+        self.call(c, cmd, argv)
 
     def _internal_error(self, cmd, e) -> bytes:
         self.log.warning("Internal error running %s: %r", cmd.fullname, e, exc_info=True)

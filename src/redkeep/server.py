@@ -19,18 +19,16 @@ import os
 import resource
 import signal
 import socket
-import sys
 import time
 from collections import deque
 
-from . import __version__
 from .commands import load_all
 from .commands.table import CommandTable
 from .dispatch import Blocked, Dispatcher
 from .keyspace import Database
-from .logsetup import VERBOSE, log_from_handler, setup_logging
+from .logsetup import VERBOSE, log_from_handler
 from .networking import Client
-from .resp import bulk_array, error
+from .resp import error
 from .zmalloc import heap_in_use
 
 log = logging.getLogger("redkeep")

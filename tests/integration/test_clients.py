@@ -7,6 +7,8 @@ import shutil
 import subprocess
 import threading
 
+import os
+
 import pytest
 import redis
 
@@ -234,7 +236,7 @@ def both(server, real):
     return run
 
 
-@pytest.mark.skipif(REDIS_CLI is None, reason="redis-cli not installed")
+@pytest.mark.skipif(REDIS_CLI is None and not os.environ.get("CI"), reason="redis-cli not installed")
 def test_cli_commands(both):
     assert both("SET", "a", "1") == b"OK\n"
     assert both("GET", "a") == b"1\n"
@@ -262,7 +264,7 @@ def test_cli_commands(both):
     both("-r", "3", "INCR", "counter")
 
 
-@pytest.mark.skipif(REDIS_CLI is None, reason="redis-cli not installed")
+@pytest.mark.skipif(REDIS_CLI is None and not os.environ.get("CI"), reason="redis-cli not installed")
 def test_cli_resp3(both):
     both("-3", "HSET", "h", "a", "1", "b", "2")
     both("-3", "HGETALL", "h")
@@ -277,7 +279,7 @@ def test_cli_resp3(both):
     both("-3", "LPUSH", "h", "x")
 
 
-@pytest.mark.skipif(REDIS_CLI is None, reason="redis-cli not installed")
+@pytest.mark.skipif(REDIS_CLI is None and not os.environ.get("CI"), reason="redis-cli not installed")
 def test_cli_pipe_mass_insertion(server, r):
     n = 5000
     data = b"".join(b"*3\r\n$3\r\nSET\r\n$%d\r\nkey:%d\r\n$%d\r\nval:%d\r\n" % (
@@ -291,7 +293,7 @@ def test_cli_pipe_mass_insertion(server, r):
     assert r.lrange("list", 0, -1) == [b"a", b"b", b"c"]
 
 
-@pytest.mark.skipif(REDIS_CLI is None, reason="redis-cli not installed")
+@pytest.mark.skipif(REDIS_CLI is None and not os.environ.get("CI"), reason="redis-cli not installed")
 def test_cli_pipe_reports_errors(server, r):
     r.set("s", "x")
     code, out, err = cli(server.port, "--pipe", input=b"LPUSH s a\r\nSET ok 1\r\n")
@@ -299,7 +301,7 @@ def test_cli_pipe_reports_errors(server, r):
     assert b"WRONGTYPE" in out + err
 
 
-@pytest.mark.skipif(REDIS_CLI is None, reason="redis-cli not installed")
+@pytest.mark.skipif(REDIS_CLI is None and not os.environ.get("CI"), reason="redis-cli not installed")
 def test_cli_scan(server, r):
     r.mset({f"a:{i}": i for i in range(300)})
     r.mset({f"b:{i}": i for i in range(50)})
@@ -315,7 +317,7 @@ def test_cli_scan(server, r):
                                 if k.split(b":")[1].startswith(b"1")}
 
 
-@pytest.mark.skipif(REDIS_CLI is None, reason="redis-cli not installed")
+@pytest.mark.skipif(REDIS_CLI is None and not os.environ.get("CI"), reason="redis-cli not installed")
 def test_cli_misc_modes(server, r):
     code, out, _ = cli(server.port, "PING")
     assert out == b"PONG\n"
@@ -331,7 +333,7 @@ def test_cli_misc_modes(server, r):
 
 # -- redis-benchmark ----------------------------------------------------------
 
-@pytest.mark.skipif(REDIS_BENCHMARK is None, reason="redis-benchmark not installed")
+@pytest.mark.skipif(REDIS_BENCHMARK is None and not os.environ.get("CI"), reason="redis-benchmark not installed")
 def test_benchmark(server, r):
     p = subprocess.run([REDIS_BENCHMARK, "-p", str(server.port), "-n", "2000",
                         "-t", "set,get,lpush,lpop,sadd,hset,zadd,incr", "-q"],
@@ -345,7 +347,7 @@ def test_benchmark(server, r):
     assert r.get("counter:__rand_int__") == b"2000"
 
 
-@pytest.mark.skipif(REDIS_BENCHMARK is None, reason="redis-benchmark not installed")
+@pytest.mark.skipif(REDIS_BENCHMARK is None and not os.environ.get("CI"), reason="redis-benchmark not installed")
 def test_benchmark_pipelined(server, r):
     p = subprocess.run([REDIS_BENCHMARK, "-p", str(server.port), "-n", "2000", "-P", "16", "-c", "4",
                         "-t", "set,get,incr", "-q"], capture_output=True, timeout=120)
