@@ -98,7 +98,7 @@ class ServerProcess:
             return self.proc.returncode if self.proc else None
         self.proc.send_signal(sig or 15)
         try:
-            return self.proc.wait(timeout=10)
+            return self.proc.wait(timeout=30)  # a loaded CI machine can be slow to exit
         except subprocess.TimeoutExpired:
             self.proc.kill()
             return self.proc.wait(timeout=5)

@@ -119,7 +119,7 @@ def test_save_point_triggers_bgsave(tmp_path):
         c = s.client()
         assert c.config_get("save") == {"save": "1 1"}
         c.set("k", "v")
-        wait_for(lambda: persistence(c)["rdb_saves"] >= 1, timeout=10, what="save point")
+        wait_for(lambda: persistence(c)["rdb_saves"] >= 1, timeout=30, what="save point")
         assert persistence(c)["rdb_changes_since_last_save"] == 0
         assert "1 changes in 1 seconds. Saving..." in s.read_log()
         assert load_bytes((tmp_path / "dump.rdb").read_bytes())[0] == {0: {b"k": (b"v", None)}}
@@ -147,7 +147,7 @@ def test_final_save_only_with_save_rules(tmp_path, how):
                     c.shutdown()
                 except Exception:  # noqa: BLE001 - the connection closes
                     pass
-                s.proc.wait(timeout=10)
+                s.proc.wait(timeout=30)
         finally:
             s.kill()
         assert (d / "dump.rdb").exists() is saved, (rules, how)
@@ -162,7 +162,7 @@ def test_final_save_only_with_save_rules(tmp_path, how):
             conn = RawConn(s.port)
             conn.call("SET", "k", "v")
             conn.send(b"SHUTDOWN " + opt.encode() + b"\r\n")
-            s.proc.wait(timeout=10)
+            s.proc.wait(timeout=30)
             conn.close()
         finally:
             s.kill()
