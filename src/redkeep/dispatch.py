@@ -219,7 +219,9 @@ class Dispatcher:
         self.errorstats[code] = self.errorstats.get(code, 0) + 1
 
     def call(self, c, cmd, argv) -> None:
-        """Run one command (also used by EXEC for each queued command)."""
+        """Run one command (also used by EXEC for each queued command).
+        ``process_batch`` inlines the same steps for plain commands: a change
+        here belongs there too."""
         dirty = self.dirty
         c.prop = None
         self.current_client = c

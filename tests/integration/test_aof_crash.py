@@ -98,11 +98,11 @@ def _crash_loop(tmp_path, policy: str) -> None:
             wait_for(lambda: any(w.acked >= starts[i] for i, w in enumerate(writers)), 5,
                      what="first acknowledgements")
             if rnd % 4 == 1:  # crash while a rewrite is in flight (or just done)
-                time.sleep(rng.uniform(0.0, 0.1))
+                time.sleep(rng.uniform(0.0, 0.1))  # a random moment, not a state to wait for
                 with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
                     s.sendall(b"BGREWRITEAOF\r\n")
                     s.recv(100)
-            time.sleep(rng.uniform(0.02, 0.25))
+            time.sleep(rng.uniform(0.02, 0.25))  # kill at a random moment of the stream
         finally:
             server.proc.kill()  # SIGKILL at a random moment of the write stream
             server.proc.wait(5)

@@ -107,7 +107,7 @@ def test_expire_past_deletes(differ):
 
 def test_key_expires_lazily(server, differ):
     checks(differ, ("SET", "k", "v"), ("PEXPIRE", "k", "30"))
-    time.sleep(0.05)
+    time.sleep(0.05)  # let the TTL pass: polling would read (and expire) the key
     checks(differ, ("GET", "k"), ("EXISTS", "k"), ("TTL", "k"), ("TYPE", "k"), ("DBSIZE",))
 
 
@@ -135,7 +135,7 @@ def test_keys_glob(differ):
 def test_keys_empty_key_and_expired(differ):
     checks(differ, ("SET", "", "x"), ("KEYS", "*"), ("KEYS", "**"), ("KEYS", "?"), ("KEYS", ""),
            ("SET", "e", "v"), ("PEXPIRE", "e", "1"))
-    time.sleep(0.01)
+    time.sleep(0.01)  # let the TTL pass: polling would read (and expire) the key
     check_unordered(differ, "KEYS", "*")
 
 
@@ -229,7 +229,7 @@ def test_randomkey_skips_expired(server, r):
     r.set("live", "1")
     for i in range(10):
         r.set(f"e{i}", "1", px=1)
-    time.sleep(0.01)
+    time.sleep(0.01)  # let the TTL pass: polling would read (and expire) the key
     assert all(r.randomkey() == b"live" for _ in range(20))
 
 

@@ -128,7 +128,7 @@ def test_swapdb_touches_key_present_only_in_other_db(differ, other):
 
 def test_watched_key_expiring_aborts(differ):
     checks(differ, ("SET", "k", "1"), ("PEXPIRE", "k", "20"), ("WATCH", "k"))
-    time.sleep(0.05)
+    time.sleep(0.05)  # let the TTL pass: polling would read (and expire) the key
     checks(differ, ("MULTI",), ("PING",), ("EXEC",))
 
 
@@ -138,7 +138,7 @@ def test_watch_already_expired_key_is_no_change(server, real):
     try:
         d.check("FLUSHALL")
         d.check("SET", "k", "v", "PX", "1")
-        time.sleep(0.01)
+        time.sleep(0.01)  # let the TTL pass: polling would read (and expire) the key
         d.check("WATCH", "k")
         d.check("GET", "k")  # lazily deletes the expired key: not a change
         d.check("MULTI")
