@@ -6,10 +6,15 @@ Theory
 ------
 Redis keeps a zset as a dict (member -> score) plus a skiplist ordered by
 (score, member), or, while small, as a listpack.  ``ZSet`` keeps the same two
-views: ``dict`` for O(1) score lookups and a ``SortedList`` of ``(score,
-member)`` tuples (sortedcontainers: a B-tree-like list of lists) for O(log n)
-rank, rank->element and score/lex range searches.  Tuples order exactly like
-Redis's skiplist: by score, then by member bytes (memcmp, shorter first).
+views: ``dict`` for O(1) score lookups and ``sl``, a ``ZSkipList`` (Redis's
+zskiplist with spans, in C: redkeep/_zsl.c) for O(log n) rank,
+rank->element and score/lex range searches.  It orders exactly like Python
+orders ``(score, member)`` tuples, which is Redis's order: by score, then by
+member bytes (memcmp, shorter first).  Its hot-path methods take score and
+member apart (``insert``, ``delete``, ``move``, ``rank``); the rest is the
+subset of sortedcontainers' ``SortedList`` the commands use (indexing,
+slices, ``islice``, ``bisect_*``), on ``(score, member)`` tuples.  Without
+the compiled module, a ``SortedList`` subclass provides the same interface.
 
 ``big`` says the zset is no longer a listpack: Redis converts when an entry
 count exceeds ``zset-max-listpack-entries`` or a member is longer than
@@ -37,6 +42,37 @@ from sortedcontainers import SortedList
 from ..errors import CommandError
 from ..keyspace import TYPE_OF
 
+
+class PyZSkipList(SortedList):
+    """The pure-Python stand-in for redkeep._zsl.ZSkipList (same methods and
+    semantics, about 3x slower), used when the extension was not built."""
+
+    def insert(self, score, member):
+        self.add((score, member))
+
+    def delete(self, score, member) -> bool:
+        try:
+            self.remove((score, member))
+        except ValueError:
+            return False
+        return True
+
+    def move(self, old, score, member) -> bool:
+        if not self.delete(old, member):
+            return False
+        self.add((score, member))
+        return True
+
+    def rank(self, score, member) -> int:
+        return self.bisect_left((score, member))
+
+
+try:
+    from .._zsl import ZSkipList
+except ImportError:  # installed without a C compiler (setup.py: optional)
+    ZSkipList = PyZSkipList
+
+
 _INF = math.inf
 _NINF = -math.inf
 _nextafter = math.nextafter
@@ -56,10 +92,10 @@ class ZSet:
         """``pairs``: optional iterable of (member, score) with unique members."""
         if pairs:
             self.dict = d = dict(pairs)
-            self.sl = SortedList([(s, m) for m, s in d.items()])
+            self.sl = ZSkipList([(s, m) for m, s in d.items()])
         else:
             self.dict = {}
-            self.sl = SortedList()
+            self.sl = ZSkipList()
         self.big = False
 
     def __len__(self) -> int:
@@ -77,7 +113,7 @@ class ZSet:
     def insert(self, member: bytes, score: float) -> None:
         """Add a member known to be absent."""
         self.dict[member] = score
-        self.sl.add((score, member))
+        self.sl.insert(score, member)
 
     def set_score(self, member: bytes, score: float) -> bool:
         """Add or move ``member``; True if it was new."""
@@ -85,12 +121,10 @@ class ZSet:
         old = d.get(member)
         if old is None:
             d[member] = score
-            self.sl.add((score, member))
+            self.sl.insert(score, member)
             return True
         if old != score:
-            sl = self.sl
-            sl.remove((old, member))
-            sl.add((score, member))
+            self.sl.move(old, score, member)
             d[member] = score
         return False
 
@@ -98,7 +132,7 @@ class ZSet:
         old = self.dict.pop(member, None)
         if old is None:
             return False
-        self.sl.remove((old, member))
+        self.sl.delete(old, member)
         return True
 
     def rank(self, member: bytes):
@@ -106,7 +140,7 @@ class ZSet:
         s = self.dict.get(member)
         if s is None:
             return None
-        return self.sl.bisect_left((s, member))
+        return self.sl.rank(s, member)
 
     def items(self):
         """(member, score) in ascending order."""
@@ -135,8 +169,7 @@ class ZSet:
             for m, s in d.items():
                 if s == 0.0 and math.copysign(1.0, s) < 0:
                     # a listpack has no -0 (see _zadd)
-                    self.sl.remove((s, m))
-                    self.sl.add((0.0, m))
+                    self.sl.move(s, 0.0, m)
                     d[m] = 0.0
 
 

@@ -10,6 +10,7 @@ from ..errors import CommandError
 from ..keyspace import RSet
 from ..resp import (
     EMPTY_ARRAY,
+    ONE,
     ZERO,
     array_header,
     bulk,
@@ -191,10 +192,10 @@ def _zadd(c, argv, incr: bool):
                 continue
             if listpack and s == 0.0:
                 d[m] = 0.0
-                sl.add((0.0, m))
+                sl.insert(0.0, m)
             else:
                 d[m] = s
-                sl.add((s, m))
+                sl.insert(s, m)
             added += 1
             if len(m) > longest:
                 longest = len(m)
@@ -208,9 +209,8 @@ def _zadd(c, argv, incr: bool):
             if (lt and s >= cur) or (gt and s <= cur):
                 continue
             if s != cur:
-                sl.remove((cur, m))
                 stored = 0.0 if listpack and s == 0.0 else s
-                sl.add((stored, m))
+                sl.move(cur, stored, m)
                 d[m] = stored
                 updated += 1
         processed += 1
@@ -230,7 +230,44 @@ def _zadd(c, argv, incr: bool):
 
 @command("zadd")
 def zadd(c, argv):
-    return _zadd(c, argv, False)
+    """``ZADD key score member`` on an existing zset is served here without
+    the option and multi-element machinery of _zadd (same checks in the
+    same order); everything else goes to _zadd."""
+    if len(argv) != 4:
+        return _zadd(c, argv, False)
+    o = argv[2]
+    if len(o) < 5 and o.lower() in _ZADD_FLAGS:
+        return _zadd(c, argv, False)
+    s = parse_score(o)
+    db = c.db
+    key = argv[1]
+    zs = db.lookup(key)
+    if type(zs) is not ZSet:
+        return _zadd(c, argv, False)
+    m = argv[3]
+    d = zs.dict
+    big = zs.big
+    if s == 0.0 and not big:
+        s = 0.0  # a listpack has no -0 (see _zadd)
+    cur = d.get(m)
+    if cur is None:
+        d[m] = s
+        zs.sl.insert(s, m)
+        if not big:
+            cfg = c.server.config.values
+            if len(d) > cfg["zset-max-listpack-entries"] or len(m) > cfg["zset-max-listpack-value"]:
+                zs.big = True
+        reply = ONE
+    elif s != cur:
+        zs.sl.move(cur, s, m)
+        d[m] = s
+        reply = ZERO
+    else:
+        return ZERO
+    if db.watched:
+        db.touch(key)
+    c.server.dirty += 1
+    return reply
 
 
 @command("zincrby")
