@@ -410,14 +410,40 @@ def _incr(c, key: bytes, incr: int) -> bytes:
     return integer(new)
 
 
+def _incr_fast(c, key: bytes, incr: int):
+    """INCR/DECR of a plain canonical integer without a TTL, inline; None
+    sends the caller down ``_incr`` (missing keys, TTLs, errors, snapshots,
+    SCAN and WATCH bookkeeping)."""
+    db = c.db
+    v = db.data.get(key)
+    if (type(v) is not bytes or db.snap is not None or db.watched or db.scan_slots is not None
+            or (db.expires and key in db.expires)):
+        return None
+    n = len(v)
+    # string2ll's canonical form: digits, no leading zero, at most 19 digits
+    # (20 with a minus sign) so that the int64 range check is all that is left.
+    if v.isdigit():
+        if n > 19 or (v[0] == 48 and n > 1):
+            return None
+    elif not (v[:1] == b"-" and 1 < n <= 20 and v[1:].isdigit() and v[1] != 48):
+        return None
+    new = int(v) + incr
+    if new > INT64_MAX or new < INT64_MIN:
+        return None
+    s = b"%d" % new
+    db.data[key] = s
+    c.server.dirty += 1
+    return b":" + s + b"\r\n"
+
+
 @command("incr")
 def incr(c, argv):
-    return _incr(c, argv[1], 1)
+    return _incr_fast(c, argv[1], 1) or _incr(c, argv[1], 1)
 
 
 @command("decr")
 def decr(c, argv):
-    return _incr(c, argv[1], -1)
+    return _incr_fast(c, argv[1], -1) or _incr(c, argv[1], -1)
 
 
 @command("incrby")

@@ -39,7 +39,7 @@ class Command:
         "write", "readonly", "denyoom", "admin", "pubsub", "noscript", "loading", "stale",
         "no_auth", "no_multi", "fast", "may_replicate", "skip_monitor", "skip_slowlog",
         "blocking", "allow_busy", "subcommands", "parent", "info", "docs",
-        "calls", "ns", "rejected_calls", "failed_calls", "key_specs",
+        "calls", "ns", "rejected_calls", "failed_calls", "key_specs", "inline_ok",
     )
 
     def __init__(self, fullname: str, info, docs, handler, parent=None):
@@ -74,6 +74,13 @@ class Command:
         self.blocking = "blocking" in f
         self.allow_busy = "allow_busy" in f
         self.subcommands: dict[bytes, Command] | None = None
+        # A data command (reads or writes keys, never blocks): it cannot
+        # change what process_batch hoists out of its loop (MULTI state,
+        # authentication, pause, snapshot, MONITOR, the precheck conditions),
+        # so a read batch may run it inline.  Everything else goes through
+        # process() and makes the batch look at that state again.
+        # FLUSHALL is not: its save (save rules) may fail and set MISCONF.
+        self.inline_ok = (self.write or self.readonly) and not self.blocking and fullname != "flushall"
         self.calls = 0
         self.ns = 0  # time spent, summed in ns on the hot path; see usec
         self.rejected_calls = 0
@@ -117,6 +124,7 @@ class CommandTable:
             docs = specs["docs"].get(name)
             cmd = Command(name, info, docs, handler)
             if subinfos:
+                cmd.inline_ok = False
                 cmd.subcommands = {}
                 for subname, sub in subs.items():
                     sc = Command(subname, sub, _sub_docs(docs, subname), _handlers[subname], parent=cmd)
