@@ -39,6 +39,12 @@ class Bio:
             if done is not None:
                 done(r)
 
+    def run_one(self):
+        fn, args, done = self.jobs.pop(0)
+        r = fn(*args)
+        if done is not None:
+            done(r)
+
     def drain(self):
         self.run()
 
@@ -136,12 +142,47 @@ def test_always_group_commit(w):
     w.feed(0, [b"SET", b"b", b"2"])  # arrives while group 1 is being fsynced
     b.reply(s, b"+OK\r\n")
     s.loop.run()
-    assert len(w.bio.jobs) == 1  # one group in flight at a time
-    w.bio.run()  # group 1 done -> its reply; group 2 submitted at once
-    assert a.transport.out == [b"+OK\r\n"] and b.transport.out == [] and len(w.bio.jobs) == 1
-    w.bio.run()
+    assert len(w.bio.jobs) == 2  # queued at once: the I/O thread takes it right after group 1
+    w.bio.run_one()  # group 1 done -> its reply only
+    assert a.transport.out == [b"+OK\r\n"] and b.transport.out == []
+    w.bio.run_one()
     assert b.transport.out == [b"+OK\r\n"] and s.reply_gate is None
     assert _file(w).count(b"SET") == 2 and w.incr_size == len(_file(w)) == w.fsynced_offset
+
+
+def test_bio_merges_queued_writes_into_one_fsync(tmp_path, monkeypatch):
+    """The real I/O thread: write jobs queued behind a running job become one
+    write+fdatasync, and each job still gets its own result, in order."""
+    import threading
+
+    class ThreadLoop:
+        def __init__(self):
+            self.results = []
+            self.done = threading.Event()
+
+        def call_soon_threadsafe(self, fn, *args):
+            fn(*args)
+
+    syncs = []
+    real_fdatasync = os.fdatasync
+    monkeypatch.setattr(aof_writer.os, "fdatasync", lambda fd: (syncs.append(fd), real_fdatasync(fd)))
+    loop = ThreadLoop()
+    bio = aof_writer.Bio(loop)
+    gate = threading.Event()
+    bio.submit(gate.wait)  # the thread is busy (an fsync in progress)
+    fd = os.open(tmp_path / "f", os.O_WRONLY | os.O_CREAT)
+    try:
+        got = []
+        for chunk in (b"one", b"two!", b"three"):
+            bio.submit(aof_writer._write_job, fd, chunk, True, 0, done=got.append)
+        bio.submit(aof_writer._fsync, fd, done=got.append)  # not a write: runs on its own, after
+        gate.set()
+        bio.drain()
+        assert got == [(None, None, 3), (None, None, 4), (None, None, 5), None]
+        assert syncs == [fd, fd]  # one for the merged group, one for the fsync job
+        assert (tmp_path / "f").read_bytes() == b"onetwo!three"
+    finally:
+        os.close(fd)
 
 
 def test_write_error_holds_only_what_depends_on_it(w, tmp_path):
