@@ -189,6 +189,10 @@ class Client(asyncio.Protocol):
         gate = self.server.reply_gate
         if gate is not None and gate(self, data):
             return  # held until the AOF has logged what it may depend on (aof_writer.py)
+        self.send(data)
+
+    def send(self, data: bytes) -> None:
+        """Put reply bytes on the wire (counted in net output)."""
         self.server.stat_net_output_bytes += len(data)
         t = self.transport
         if not t.is_closing():

@@ -78,13 +78,17 @@ class Client:
     def reply(self, server, data):
         """What Client._flush does."""
         if server.reply_gate is None or not server.reply_gate(self, data):
-            self.transport.write(data)
+            self.send(data)
+
+    def send(self, data):
+        self.transport.write(data)
 
 
 @pytest.fixture
 def w(tmp_path):
     server = Server()
     writer = AofWriter(server, Bio())
+    writer.use_worker = False  # the Python I/O path, driven step by step (the C writer: test_aofsync.py)
     fd = os.open(tmp_path / "incr.aof", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     writer.set_fd(fd, 0)
     writer.path = str(tmp_path / "incr.aof")

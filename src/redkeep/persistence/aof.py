@@ -284,6 +284,7 @@ class Aof(StartupLoading):
                 return False
         log.notice("Creating AOF incr file %s on background rewrite", name)
         if w.fd >= 0:
+            w.quiesce()  # the always-writer's queued groups for the old file go first
             self.bio.submit(_fsync_close, w.fd)
             w.last_fsync = int(time.time())
         w.set_fd(fd, 0)
@@ -312,6 +313,7 @@ class Aof(StartupLoading):
             w = self.writer
             w.buf = bytearray()
             if w.fd >= 0:
+                w.quiesce()
                 self.bio.drain()
                 os.close(w.fd)
                 w.set_fd(-1, 0)

@@ -1,0 +1,427 @@
+/*
+ * redkeep._aofsync: the group-commit writer of ``appendfsync always``.
+ * Plays the part of Redis's beforeSleep write + fsync (aof.c
+ * flushAppendOnlyFile), but off the event loop.
+ *
+ * Why C: ``always`` is bounded by how soon the disk gets the next group
+ * after an fsync returns.  A Python I/O thread needs the GIL to take the
+ * next job and to start the write; the event loop holds the GIL while it
+ * answers clients (uvloop writes replies without releasing it), so on a
+ * busy loop the disk sat idle ~200 us per group waiting for the GIL
+ * (measured: 40% idle, 0.74x Redis).  This worker is a plain pthread that
+ * never touches Python objects: the loop hands it copies of the log data,
+ * it writes and fdatasyncs every job queued for the same file as one group,
+ * then records per-job results and wakes the loop through an eventfd.
+ *
+ * Several workers, fsyncs in parallel: ext4 on this machine's virtio disk
+ * completes 5.6k fdatasync/s from one thread, 8.5k from two and 11.5k from
+ * four (journal commits are shared), so a group never waits for the fsync
+ * of the group before it.  Writes stay strictly in submission order (taken
+ * from the queue and written under ``write_mu``), and an fsync started after
+ * a write covers it: when a worker's fdatasync returns, every job written
+ * before it began is on disk.  ``durable`` is the highest such generation;
+ * the loop acknowledges up to it.
+ *
+ * A failed write or fsync is reported with its errno and the bytes written;
+ * the caller decides (Redis exits).
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_IOV 64
+
+typedef struct job {
+    struct job *next;
+    int fd;
+    int sync;
+    long long gen;
+    long sleep_us; /* DEBUG aof-flush-sleep */
+    size_t len;
+    char data[];
+} job;
+
+typedef struct {
+    long long gen;
+    long long written;
+} result;
+
+#define MAX_THREADS 8
+
+typedef struct {
+    PyObject_HEAD
+    pthread_t threads[MAX_THREADS];
+    int nthreads;
+    int started;
+    pthread_mutex_t mu;       /* queue, results, counters */
+    pthread_mutex_t write_mu; /* file order: taken before mu is released */
+    pthread_cond_t work_cv;   /* jobs arrived, or stop */
+    pthread_cond_t idle_cv;   /* a group finished */
+    job *head, *tail;
+    int busy;
+    int stop;
+    int notify_fd;
+    int notified;
+    long long durable;        /* every job up to this generation is logged */
+    int err_stage;            /* first failure: 1 write, 2 fsync */
+    int err_no;
+    result *res;              /* jobs written since the last poll, in order */
+    size_t nres, capres;
+    unsigned long long groups, jobs_done;
+} Worker;
+
+/* Write every job of the group (same fd) with writev, retrying short writes
+ * and EINTR.  Returns bytes written; *err is set on failure. */
+static long long write_group(job **g, int n, int *err) {
+    struct iovec iov[MAX_IOV];
+    long long total = 0;
+    int i = 0;
+    size_t off = 0; /* into g[i] */
+    *err = 0;
+    while (i < n) {
+        while (i < n && g[i]->len == off) { /* nothing (left) to write */
+            i++;
+            off = 0;
+        }
+        if (i >= n) break;
+        int k = 0;
+        for (int j = i; j < n && k < MAX_IOV; j++, k++) {
+            iov[k].iov_base = g[j]->data + (j == i ? off : 0);
+            iov[k].iov_len = g[j]->len - (j == i ? off : 0);
+        }
+        ssize_t w = writev(g[i]->fd, iov, k);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            *err = errno;
+            return total;
+        }
+        if (w == 0) {
+            *err = ENOSPC;
+            return total;
+        }
+        total += w;
+        size_t left = (size_t)w;
+        while (i < n && left >= g[i]->len - off) {
+            left -= g[i]->len - off;
+            off = 0;
+            i++;
+        }
+        off += left;
+    }
+    return total;
+}
+
+/* Under mu. */
+static int push_result(Worker *self, long long gen, long long written) {
+    if (self->nres == self->capres) {
+        size_t cap = self->capres ? self->capres * 2 : 64;
+        result *r = realloc(self->res, cap * sizeof(result));
+        if (r == NULL) return -1;
+        self->res = r;
+        self->capres = cap;
+    }
+    self->res[self->nres].gen = gen;
+    self->res[self->nres].written = written;
+    self->nres++;
+    return 0;
+}
+
+/* Under mu. */
+static void fail(Worker *self, int stage, int err) {
+    if (!self->err_stage) {
+        self->err_stage = stage;
+        self->err_no = err;
+    }
+}
+
+/* Under mu. */
+static void notify(Worker *self) {
+    if (!self->notified && self->notify_fd >= 0) {
+        uint64_t one = 1;
+        ssize_t r;
+        self->notified = 1;
+        do {
+            r = write(self->notify_fd, &one, sizeof(one));
+        } while (r < 0 && errno == EINTR);
+    }
+}
+
+#define GROUP_MAX 1024
+
+static void *worker_main(void *arg) {
+    Worker *self = (Worker *)arg;
+    job **g = malloc(GROUP_MAX * sizeof(job *));
+    pthread_mutex_lock(&self->mu);
+    if (g == NULL) {
+        fail(self, 1, ENOMEM);
+        notify(self);
+        pthread_mutex_unlock(&self->mu);
+        return NULL;
+    }
+    for (;;) {
+        while (self->head == NULL && !self->stop) pthread_cond_wait(&self->work_cv, &self->mu);
+        if (self->head == NULL && self->stop) break;
+        /* The group: every queued job for the same file. */
+        int n = 0;
+        int fd = self->head->fd;
+        int sync = 0;
+        long sleep_us = 0;
+        while (self->head != NULL && self->head->fd == fd && n < GROUP_MAX) {
+            job *j = self->head;
+            self->head = j->next;
+            g[n++] = j;
+            sync |= j->sync;
+            if (j->sleep_us > sleep_us) sleep_us = j->sleep_us;
+        }
+        if (self->head == NULL) self->tail = NULL;
+        self->busy++;
+        /* Taken in queue order, written in queue order. */
+        pthread_mutex_lock(&self->write_mu);
+        pthread_mutex_unlock(&self->mu);
+
+        if (sleep_us > 0) {
+            struct timespec ts = {sleep_us / 1000000, (sleep_us % 1000000) * 1000};
+            nanosleep(&ts, NULL);
+        }
+        int err = 0;
+        long long written = write_group(g, n, &err);
+        pthread_mutex_unlock(&self->write_mu);
+        int stage = err ? 1 : 0;
+        if (!err && sync && fdatasync(fd) < 0) {
+            err = errno;
+            stage = 2;
+        }
+        long long covered = g[n - 1]->gen;
+
+        pthread_mutex_lock(&self->mu);
+        long long left = written;
+        for (int i = 0; i < n; i++) {
+            long long part = left < (long long)g[i]->len ? left : (long long)g[i]->len;
+            left -= part;
+            if (push_result(self, g[i]->gen, part) < 0 && !stage) {
+                stage = 1;
+                err = ENOMEM; /* cannot account for it: make the caller stop */
+            }
+            free(g[i]);
+        }
+        if (stage) fail(self, stage, err);
+        else if (covered > self->durable) self->durable = covered;
+        self->groups++;
+        self->jobs_done += n;
+        self->busy--;
+        notify(self);
+        pthread_cond_broadcast(&self->idle_cv);
+    }
+    pthread_mutex_unlock(&self->mu);
+    free(g);
+    return NULL;
+}
+
+static int Worker_init(Worker *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"notify_fd", "threads", NULL};
+    int notify_fd, nthreads = 2;
+    if (self->started) {
+        PyErr_SetString(PyExc_RuntimeError, "SyncWorker already initialised");
+        return -1;
+    }
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "i|i", kwlist, &notify_fd, &nthreads)) return -1;
+    if (nthreads < 1 || nthreads > MAX_THREADS) {
+        PyErr_Format(PyExc_ValueError, "threads must be 1..%d", MAX_THREADS);
+        return -1;
+    }
+    self->notify_fd = notify_fd;
+    pthread_mutex_init(&self->mu, NULL);
+    pthread_mutex_init(&self->write_mu, NULL);
+    pthread_cond_init(&self->work_cv, NULL);
+    pthread_cond_init(&self->idle_cv, NULL);
+    self->started = 1;
+    for (int i = 0; i < nthreads; i++) {
+        int rc = pthread_create(&self->threads[i], NULL, worker_main, self);
+        if (rc != 0) {
+            self->nthreads = i;
+            if (i == 0) {
+                self->started = 0;
+                errno = rc;
+                PyErr_SetFromErrno(PyExc_OSError);
+                return -1;
+            }
+            break;
+        }
+        self->nthreads = i + 1;
+    }
+    return 0;
+}
+
+static void stop_thread(Worker *self) {
+    if (!self->started) return;
+    pthread_mutex_lock(&self->mu);
+    self->stop = 1;
+    pthread_cond_broadcast(&self->work_cv);
+    pthread_mutex_unlock(&self->mu);
+    Py_BEGIN_ALLOW_THREADS
+    for (int i = 0; i < self->nthreads; i++) pthread_join(self->threads[i], NULL);
+    Py_END_ALLOW_THREADS
+    self->started = 0;
+}
+
+static void Worker_dealloc(Worker *self) {
+    stop_thread(self);
+    job *j = self->head;
+    while (j) {
+        job *nx = j->next;
+        free(j);
+        j = nx;
+    }
+    free(self->res);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *Worker_submit(Worker *self, PyObject *args) {
+    int fd, sync;
+    long long gen;
+    long sleep_us = 0;
+    Py_buffer buf;
+    if (!PyArg_ParseTuple(args, "iy*Lp|l", &fd, &buf, &gen, &sync, &sleep_us)) return NULL;
+    if (!self->started) {
+        PyBuffer_Release(&buf);
+        PyErr_SetString(PyExc_RuntimeError, "SyncWorker is stopped");
+        return NULL;
+    }
+    job *j = malloc(sizeof(job) + (size_t)buf.len);
+    if (j == NULL) {
+        PyBuffer_Release(&buf);
+        return PyErr_NoMemory();
+    }
+    j->next = NULL;
+    j->fd = fd;
+    j->sync = sync;
+    j->gen = gen;
+    j->sleep_us = sleep_us;
+    j->len = (size_t)buf.len;
+    memcpy(j->data, buf.buf, (size_t)buf.len);
+    PyBuffer_Release(&buf);
+    pthread_mutex_lock(&self->mu);
+    if (self->tail) self->tail->next = j;
+    else self->head = j;
+    self->tail = j;
+    int wake = self->busy < self->nthreads; /* someone is waiting for work */
+    pthread_mutex_unlock(&self->mu);
+    /* Signalled after the unlock: on a shared core the woken worker would
+     * otherwise preempt us and block on the mutex we still hold. */
+    if (wake) pthread_cond_signal(&self->work_cv);
+    Py_RETURN_NONE;
+}
+
+static PyObject *Worker_poll(Worker *self, PyObject *Py_UNUSED(ignored)) {
+    pthread_mutex_lock(&self->mu);
+    self->notified = 0;
+    size_t n = self->nres;
+    long long durable = self->durable;
+    int stage = self->err_stage, err = self->err_no;
+    result *copy = NULL;
+    if (n) {
+        copy = malloc(n * sizeof(result));
+        if (copy == NULL) {
+            pthread_mutex_unlock(&self->mu);
+            return PyErr_NoMemory();
+        }
+        memcpy(copy, self->res, n * sizeof(result));
+        self->nres = 0;
+    }
+    pthread_mutex_unlock(&self->mu);
+    PyObject *written = PyList_New((Py_ssize_t)n);
+    if (written == NULL) {
+        free(copy);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        PyObject *t = Py_BuildValue("(LL)", copy[i].gen, copy[i].written);
+        if (t == NULL) {
+            Py_DECREF(written);
+            free(copy);
+            return NULL;
+        }
+        PyList_SET_ITEM(written, (Py_ssize_t)i, t);
+    }
+    free(copy);
+    PyObject *error;
+    if (stage) error = Py_BuildValue("(ii)", stage, err);
+    else {
+        error = Py_None;
+        Py_INCREF(error);
+    }
+    if (error == NULL) {
+        Py_DECREF(written);
+        return NULL;
+    }
+    return Py_BuildValue("(LNN)", durable, written, error);
+}
+
+static PyObject *Worker_drain(Worker *self, PyObject *Py_UNUSED(ignored)) {
+    Py_BEGIN_ALLOW_THREADS
+    pthread_mutex_lock(&self->mu);
+    while (self->started && (self->head != NULL || self->busy > 0)) pthread_cond_wait(&self->idle_cv, &self->mu);
+    pthread_mutex_unlock(&self->mu);
+    Py_END_ALLOW_THREADS
+    Py_RETURN_NONE;
+}
+
+static PyObject *Worker_stop(Worker *self, PyObject *Py_UNUSED(ignored)) {
+    stop_thread(self);
+    Py_RETURN_NONE;
+}
+
+static PyObject *Worker_stats(Worker *self, PyObject *Py_UNUSED(ignored)) {
+    pthread_mutex_lock(&self->mu);
+    unsigned long long g = self->groups, j = self->jobs_done;
+    pthread_mutex_unlock(&self->mu);
+    return Py_BuildValue("(KK)", g, j);
+}
+
+static PyMethodDef Worker_methods[] = {
+    {"submit", (PyCFunction)Worker_submit, METH_VARARGS,
+     "submit(fd, data, gen, sync, sleep_us=0): queue a write (+ fdatasync if sync)."},
+    {"poll", (PyCFunction)Worker_poll, METH_NOARGS,
+     "(durable_gen, [(gen, bytes_written) written since the last poll], None or (stage, errno)); "
+     "stage 1 is a failed write, 2 a failed fsync."},
+    {"drain", (PyCFunction)Worker_drain, METH_NOARGS, "Block until every queued job has run."},
+    {"stop", (PyCFunction)Worker_stop, METH_NOARGS, "Run what is queued, then end the thread."},
+    {"stats", (PyCFunction)Worker_stats, METH_NOARGS, "(groups, jobs) done so far."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject WorkerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "redkeep._aofsync.SyncWorker",
+    .tp_basicsize = sizeof(Worker),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A pthread that writes and fdatasyncs AOF groups without the GIL.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Worker_init,
+    .tp_dealloc = (destructor)Worker_dealloc,
+    .tp_methods = Worker_methods,
+};
+
+static struct PyModuleDef moduledef = {
+    PyModuleDef_HEAD_INIT, "redkeep._aofsync", "Group commit for appendfsync always.", -1, NULL,
+};
+
+PyMODINIT_FUNC PyInit__aofsync(void) {
+    if (PyType_Ready(&WorkerType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&moduledef);
+    if (m == NULL) return NULL;
+    Py_INCREF(&WorkerType);
+    if (PyModule_AddObject(m, "SyncWorker", (PyObject *)&WorkerType) < 0) {
+        Py_DECREF(&WorkerType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
