@@ -54,7 +54,7 @@ _BULK_HDR = [b"$%d\r\n" % i for i in range(0, 1025)]
 def integer(n: int) -> bytes:
     if -1 <= n <= 10000:
         return _INTS[n + 1]
-    return b":%d\r\n" % n
+    return f":{n}\r\n".encode()  # ~25% cheaper than bytes %-formatting
 
 
 def bulk(b: bytes) -> bytes:
@@ -446,34 +446,36 @@ class RequestParser:
         reader.feed(data)
         pending = self.pending
         pending += data
+        gets = reader.gets
+        has_data = reader.has_data
+        append = out.append
+        authenticated = self.authenticated
         while True:
             try:
-                req = reader.gets()
+                req = gets()
             except hiredis.ProtocolError:
                 return self._recover()
             if req is False:
                 break
-            if req is None:  # "*-1\r\n": ignored, as Redis does
-                if not reader.has_data():
-                    pending.clear()
-                continue
-            if type(req) is not list:
-                return self._recover()
-            for a in req:
-                if type(a) is not bytes:
-                    return self._recover()
-            if not self.authenticated:
-                if len(req) > UNAUTH_MAX_ARGS:
-                    raise ProtocolError("unauthenticated multibulk length")
+            if type(req) is list:
                 for a in req:
-                    if len(a) > UNAUTH_MAX_BULK:
-                        raise ProtocolError("unauthenticated bulk length")
+                    if type(a) is not bytes:
+                        return self._recover()
+                if not authenticated:
+                    if len(req) > UNAUTH_MAX_ARGS:
+                        raise ProtocolError("unauthenticated multibulk length")
+                    for a in req:
+                        if len(a) > UNAUTH_MAX_BULK:
+                            raise ProtocolError("unauthenticated bulk length")
+                if req:
+                    append(req)
+            elif req is not None:  # None: "*-1\r\n", ignored as Redis does
+                return self._recover()
             # Right after hiredis returns a request it has not looked at the
-            # next one: no buffered bytes means we are at a boundary.
-            if not reader.has_data():
+            # next one: no buffered bytes means we are at a boundary.  (Not
+            # after gets() says False: it may hold a type byte it consumed.)
+            if not has_data():
                 pending.clear()
-            if req:
-                out.append(req)
         if pending and (len(pending) < CHECK_PARTIAL or len(pending) > self.next_check):
             # A partial request: check its headers now, so that a bogus
             # length is refused at once (Redis does it as the header arrives)
