@@ -57,7 +57,9 @@ def dump(c, argv):
     from ..rdb import dump_payload
     from ..persistence.rdb import rdb_options
 
-    v = c.db.lookup(argv[1])
+    from .util import lookup_read
+
+    v = lookup_read(c, argv[1])
     if v is None:
         return c.r.null
     return bulk(dump_payload(v, rdb_options(c.server.config)))

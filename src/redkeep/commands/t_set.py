@@ -26,7 +26,7 @@ from ..keyspace import RSet
 from ..resp import EMPTY_ARRAY, ONE, ZERO, CRLF, array_header, bulk, bulk_array, integer
 from .table import command
 from .util import (EMPTY_SCAN, INT64_MAX, SCAN_HEAD, is_strict_int, parse_cursor, parse_scan_options, positive_long,
-                   range_long, syntax_error, typed_lookups, wrongtype)
+                   range_long, syntax_error, typed_lookups, wrongtype, lookup_read)
 
 _INTSET_HARD_MAX = 1 << 30  # Redis caps set-max-intset-entries there (intset internals)
 
@@ -136,6 +136,7 @@ def discard(s, m) -> bool:
 # lookupKeyWrite + checkType, reads included: set reads count no keyspace
 # hits/misses (Redis's do).
 _read = typed_lookups(RSet)[0]
+_rread = typed_lookups(RSet)[1]  # lookupKeyRead: counts keyspace hits/misses
 
 
 def _store(c, dst: bytes, members) -> bytes:
@@ -219,19 +220,19 @@ def srem(c, argv):
 
 @command("scard")
 def scard(c, argv):
-    s = _read(c.db, argv[1])
+    s = _rread(c, argv[1])
     return integer(len(s)) if s is not None else ZERO
 
 
 @command("sismember")
 def sismember(c, argv):
-    s = _read(c.db, argv[1])
+    s = _rread(c, argv[1])
     return ONE if s is not None and argv[2] in s else ZERO
 
 
 @command("smismember")
 def smismember(c, argv):
-    s = _read(c.db, argv[1])
+    s = _rread(c, argv[1])
     if s is None:
         s = ()
     parts = [array_header(len(argv) - 2)]
@@ -242,7 +243,7 @@ def smismember(c, argv):
 
 @command("smembers")
 def smembers(c, argv):
-    s = _read(c.db, argv[1])
+    s = _rread(c, argv[1])
     if s is None:
         return c.r.set_header(0)
     return set_reply(c, ordered(s, intset_max(c.server)))
@@ -360,7 +361,7 @@ def srandmember(c, argv):
         return _srandmember_count(c, argv)
     if len(argv) > 3:
         raise syntax_error()
-    s = _read(c.db, argv[1])
+    s = _rread(c, argv[1])
     if s is None:
         return c.r.null
     return bulk(pick(s))
@@ -368,7 +369,7 @@ def srandmember(c, argv):
 
 def _srandmember_count(c, argv):
     count = range_long(argv[2], -INT64_MAX, INT64_MAX)
-    s = _read(c.db, argv[1])
+    s = _rread(c, argv[1])
     if s is None or count == 0:
         return EMPTY_ARRAY
     size = len(s)
@@ -391,11 +392,10 @@ def _srandmember_count(c, argv):
 def _inter(c, keys, limit: int = 0):
     """Members of the intersection, in Redis's order; None if a key is
     missing (every key is type-checked first, as Redis does)."""
-    db = c.db
     sets = []
     missing = False
     for k in keys:
-        s = db.lookup(k)
+        s = lookup_read(c, k)
         if s is None:
             missing = True
             continue
@@ -467,10 +467,9 @@ def sintercard(c, argv):
 
 
 def _union_diff(c, keys, diff: bool):
-    db = c.db
     sets = []
     for k in keys:
-        s = db.lookup(k)
+        s = lookup_read(c, k)
         if s is not None and type(s) is not RSet:
             raise wrongtype()
         sets.append(s)
@@ -524,7 +523,7 @@ def sdiffstore(c, argv):
 @command("sscan")
 def sscan(c, argv):
     parse_cursor(argv[2])
-    s = _read(c.db, argv[1])
+    s = _rread(c, argv[1])
     if s is None:
         return EMPTY_SCAN
     match = parse_scan_options(argv, 3)

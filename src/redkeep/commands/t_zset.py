@@ -43,7 +43,7 @@ from .sortedset import (  # noqa: F401 - ZSet is re-exported for other modules
 from .t_list import parse_timeout
 from .table import command
 from .util import (EMPTY_SCAN, INT64_MAX, SCAN_HEAD, index_bounds, mpop_args, parse_cursor, parse_int, parse_scan_options,
-                   positive_long, range_long, syntax_error, typed_lookups, wrongtype)
+                   positive_long, range_long, syntax_error, typed_lookups, wrongtype, lookup_read)
 
 # ---------------------------------------------------------------------------
 # Replies
@@ -94,6 +94,7 @@ def _pairs_nested(c, popped) -> list:
 # lookupKeyWrite + checkType, reads included: zset reads count no keyspace
 # hits/misses (Redis's do).
 _read = typed_lookups(ZSet)[0]
+_rread = typed_lookups(ZSet)[1]  # lookupKeyRead: counts keyspace hits/misses
 
 
 def _changed(c, db, key, zs, n: int) -> None:
@@ -297,13 +298,13 @@ def zrem(c, argv):
 
 @command("zcard")
 def zcard(c, argv):
-    zs = _read(c.db, argv[1])
+    zs = _rread(c, argv[1])
     return integer(len(zs.dict)) if zs is not None else ZERO
 
 
 @command("zscore")
 def zscore(c, argv):
-    zs = _read(c.db, argv[1])
+    zs = _rread(c, argv[1])
     if zs is None:
         return c.r.null
     s = zs.dict.get(argv[2])
@@ -312,7 +313,7 @@ def zscore(c, argv):
 
 @command("zmscore")
 def zmscore(c, argv):
-    zs = _read(c.db, argv[1])
+    zs = _rread(c, argv[1])
     d = zs.dict if zs is not None else {}
     r = c.r
     parts = [array_header(len(argv) - 2)]
@@ -323,7 +324,7 @@ def zmscore(c, argv):
 
 
 def _rank(c, argv, reverse):
-    zs = _read(c.db, argv[1])
+    zs = _rread(c, argv[1])
     if zs is None:
         return c.r.null
     r = zs.rank(argv[2])
@@ -345,7 +346,7 @@ def zrevrank(c, argv):
 @command("zcount")
 def zcount(c, argv):
     rng = parse_score_range(argv[2], argv[3])
-    zs = _read(c.db, argv[1])
+    zs = _rread(c, argv[1])
     if zs is None:
         return ZERO
     lo, hi = score_bounds(zs.sl, *rng)
@@ -355,7 +356,7 @@ def zcount(c, argv):
 @command("zlexcount")
 def zlexcount(c, argv):
     mn, mx = parse_lex_range(argv[2], argv[3])
-    zs = _read(c.db, argv[1])
+    zs = _rread(c, argv[1])
     if zs is None:
         return ZERO
     lo, hi = lex_bounds(zs.sl, mn, mx)
@@ -418,7 +419,7 @@ def _zrange(c, argv, first: int, store: bool, rangetype, reverse):
     else:
         mn, mx = parse_lex_range(a, b)
 
-    zs = _read(c.db, argv[first])
+    zs = _rread(c, argv[first])
     if zs is None:
         return _store(c, argv[1], None) if store else EMPTY_ARRAY
     sl = zs.sl
@@ -674,7 +675,7 @@ def bzmpop(c, argv):
 def zrandmember(c, argv):
     n = len(argv)
     if n == 2:
-        zs = _read(c.db, argv[1])
+        zs = _rread(c, argv[1])
         if zs is None:
             return c.r.null
         return bulk(zs.sl[random.randrange(len(zs.sl))][1])
@@ -686,7 +687,7 @@ def zrandmember(c, argv):
         withscores = True
         if count < -(INT64_MAX // 2) or count > INT64_MAX // 2:
             raise CommandError("ERR value is out of range")
-    zs = _read(c.db, argv[1])
+    zs = _rread(c, argv[1])
     if zs is None or count == 0:
         return EMPTY_ARRAY
     sl = zs.sl
@@ -734,7 +735,7 @@ def _setop(c, argv, numkeys_idx: int, op: int, store: bool, card: bool):
     srcs = []
     j = numkeys_idx + 1
     for _ in range(setnum):
-        obj = db.lookup(argv[j])
+        obj = lookup_read(c, argv[j])
         if obj is not None and type(obj) is not ZSet and type(obj) is not RSet:
             raise wrongtype()
         srcs.append(obj)
@@ -884,7 +885,7 @@ def zintercard(c, argv):
 @command("zscan")
 def zscan(c, argv):
     parse_cursor(argv[2])
-    zs = _read(c.db, argv[1])
+    zs = _rread(c, argv[1])
     if zs is None:
         return EMPTY_SCAN
     match = parse_scan_options(argv, 3)
