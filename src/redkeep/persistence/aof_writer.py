@@ -90,11 +90,11 @@ class Bio:
     (Redis's BIO_AOF_FSYNC and BIO_CLOSE_FILE jobs).  Results come back on
     the loop through ``call_soon_threadsafe``.
 
-    Group commit happens here: when the thread turns to a write job, every
-    write job queued behind it for the same file is merged into the same
-    write+fdatasync.  The thread takes the next group as soon as an fsync
-    returns, without a round trip through the loop, so the disk never waits
-    for Python to hand it work while there is work."""
+    Without the C writer (``_aofsync.c``) group commit happens here: when
+    the thread turns to a write job, every write job queued behind it for
+    the same file is merged into the same write+fdatasync, so the next group
+    starts without a round trip through the loop (but the thread still
+    needs the GIL to start it)."""
 
     def __init__(self, loop):
         self.loop = loop
@@ -237,8 +237,8 @@ class AofWriter:
         self.write_errno = 0
         self.last_error_log = 0.0
         self.on_error_change = None  # fn(): MISCONF on/off
-        # appendfsync always: the C writer thread and the (gen, epoch) of
-        # each job it has not reported yet, in submission order
+        # appendfsync always: the C writer (None until first needed, or
+        # without the C module)
         self.worker = None
         self.use_worker = SyncWorker is not None
         self.worker_fd = -1
@@ -309,7 +309,6 @@ class AofWriter:
 
     def release(self, upto: int) -> None:
         d = self.deferred
-        server = self.server
         while d and d[0][2] <= upto:
             c, data, gen, close = d.popleft()
             n = self.held.get(c.id, 1) - 1
