@@ -130,42 +130,34 @@ def _push(c, argv, left: bool, xx: bool):
 
 
 # LPUSH/RPUSH/LPOP/RPOP on an existing list without a TTL are what
-# benchmarks and queues do: one function, no helper calls (pipelined
+# benchmarks and queues do: one handler, no helper calls (pipelined
 # throughput is bounded by Python calls per command).  Anything else takes
-# the general path.
+# the general path.  The handlers are made by closures so that each end
+# has its own without a flag test or an extra call.
 
-@command("lpush")
-def lpush(c, argv):
-    db = c.db
-    key = argv[1]
-    lst = db.data.get(key)
-    if type(lst) is not RList or (db.expires and key in db.expires):
-        return _push(c, argv, True, False)
-    if db.watched:
-        db.touch(key)
-    if len(argv) == 3:
-        lst.appendleft(argv[2])
-    else:
-        lst.extendleft(islice(argv, 2, None))
-    c.server.dirty += len(argv) - 2
-    return integer(len(lst))
+def _fast_push(left: bool):
+    def handler(c, argv):
+        db = c.db
+        key = argv[1]
+        lst = db.data.get(key)
+        if type(lst) is not RList or (db.expires and key in db.expires):
+            return _push(c, argv, left, False)
+        if db.watched:
+            db.touch(key)
+        if len(argv) == 3:
+            add(lst, argv[2])
+        else:
+            add_many(lst, islice(argv, 2, None))
+        c.server.dirty += len(argv) - 2
+        return integer(len(lst))
+
+    add = RList.appendleft if left else RList.append
+    add_many = RList.extendleft if left else RList.extend
+    return handler
 
 
-@command("rpush")
-def rpush(c, argv):
-    db = c.db
-    key = argv[1]
-    lst = db.data.get(key)
-    if type(lst) is not RList or (db.expires and key in db.expires):
-        return _push(c, argv, False, False)
-    if db.watched:
-        db.touch(key)
-    if len(argv) == 3:
-        lst.append(argv[2])
-    else:
-        lst.extend(islice(argv, 2, None))
-    c.server.dirty += len(argv) - 2
-    return integer(len(lst))
+lpush = command("lpush")(_fast_push(True))
+rpush = command("rpush")(_fast_push(False))
 
 
 @command("lpushx")
@@ -214,34 +206,26 @@ def _pop_n(lst, left: bool, count: int) -> list:
     return [pop() for _ in range(count)]
 
 
-@command("lpop")
-def lpop(c, argv):
-    if len(argv) == 2:
-        db = c.db
-        key = argv[1]
-        lst = db.data.get(key)
-        if type(lst) is RList and len(lst) > 1 and not (db.expires and key in db.expires):
-            v = lst.popleft()
-            if db.watched:
-                db.touch(key)
-            c.server.dirty += 1
-            return bulk(v)
-    return _pop(c, argv, True, "lpop")
+def _fast_pop(left: bool, name: str):
+    def handler(c, argv):
+        if len(argv) == 2:
+            db = c.db
+            key = argv[1]
+            lst = db.data.get(key)
+            if type(lst) is RList and len(lst) > 1 and not (db.expires and key in db.expires):
+                v = take(lst)
+                if db.watched:
+                    db.touch(key)
+                c.server.dirty += 1
+                return bulk(v)
+        return _pop(c, argv, left, name)
+
+    take = RList.popleft if left else RList.pop
+    return handler
 
 
-@command("rpop")
-def rpop(c, argv):
-    if len(argv) == 2:
-        db = c.db
-        key = argv[1]
-        lst = db.data.get(key)
-        if type(lst) is RList and len(lst) > 1 and not (db.expires and key in db.expires):
-            v = lst.pop()
-            if db.watched:
-                db.touch(key)
-            c.server.dirty += 1
-            return bulk(v)
-    return _pop(c, argv, False, "rpop")
+lpop = command("lpop")(_fast_pop(True, "lpop"))
+rpop = command("rpop")(_fast_pop(False, "rpop"))
 
 
 # -- read / modify in place ---------------------------------------------------------------

@@ -419,15 +419,10 @@ def _incr_fast(c, key: bytes, incr: int):
     if (type(v) is not bytes or db.snap is not None or db.watched or db.scan_slots is not None
             or (db.expires and key in db.expires)):
         return None
-    n = len(v)
-    # string2ll's canonical form: digits, no leading zero, at most 19 digits
-    # (20 with a minus sign) so that the int64 range check is all that is left.
-    if v.isdigit():
-        if n > 19 or (v[0] == 48 and n > 1):
-            return None
-    elif not (v[:1] == b"-" and 1 < n <= 20 and v[1:].isdigit() and v[1] != 48):
+    cur = to_int64(v)
+    if cur is None:
         return None
-    new = int(v) + incr
+    new = cur + incr
     if new > INT64_MAX or new < INT64_MIN:
         return None
     s = b"%d" % new
