@@ -43,9 +43,10 @@ class RList(deque):
 
 class RHash(dict):
     """``big`` is True once the hash was converted away from listpack
-    (Redis never converts back while the key lives)."""
+    (Redis never converts back while the key lives).  ``scan`` is HSCAN's
+    snapshot (commands/collscan.py), unset until one runs."""
 
-    __slots__ = ("big",)
+    __slots__ = ("big", "scan")
 
     def __init__(self, *a):
         super().__init__(*a)
@@ -55,9 +56,10 @@ class RHash(dict):
 class RSet(set):
     """``big`` is True once the set left the intset encoding.  ``rnd`` is
     t_set's random-access index ((members list, member -> position), built by
-    the first random pick on a big set), None until then."""
+    the first random pick on a big set), None until then.  ``scan`` is
+    SSCAN's snapshot (commands/collscan.py), unset until one runs."""
 
-    __slots__ = ("big", "rnd")
+    __slots__ = ("big", "rnd", "scan")
 
     def __init__(self, *a):
         super().__init__(*a)

@@ -98,9 +98,9 @@ def test_sscan_hashtable(r):
     members = {f"m{i}".encode() for i in range(300)}
     r.sadd("big", *members)
     cursor, got = r.sscan("big", 0, count=10)
-    assert cursor == 0 and set(got) == members
-    cursor, got = r.sscan("big", 0, match="m1?")
-    assert set(got) == {f"m1{i}".encode() for i in range(10)}
+    assert cursor != 0 and 10 <= len(got) < 20  # a hashtable set is paged, as in Redis
+    assert set(r.sscan_iter("big", count=10)) == members
+    assert set(r.sscan_iter("big", match="m1?")) == {f"m1{i}".encode() for i in range(10)}
 
 
 def test_big_sets_algebra(r, rr):

@@ -84,9 +84,10 @@ _NOT_FLOAT = "ERR value is not a valid float"
 
 
 class ZSet:
-    """member -> score, plus the (score, member) order."""
+    """member -> score, plus the (score, member) order; ``scan`` is ZSCAN's
+    snapshot (collscan.py), unset until one runs."""
 
-    __slots__ = ("dict", "sl", "big")
+    __slots__ = ("dict", "sl", "big", "scan")
 
     def __init__(self, pairs=None):
         """``pairs``: optional iterable of (member, score) with unique members."""

@@ -24,6 +24,7 @@ from itertools import islice
 from ..errors import NOT_FLOAT, CommandError
 from ..keyspace import RHash
 from ..resp import CRLF, EMPTY_ARRAY, OK, ONE, ZERO, array_header, bulk, bulk_array, integer
+from . import collscan
 from .t_string import _ld_round, ld_format, ld_parse
 from .table import command
 from .util import (EMPTY_SCAN, INT64_MAX, INT64_MIN, SCAN_HEAD, is_strict_int, parse_cursor, parse_int,
@@ -359,11 +360,19 @@ def hrandfield(c, argv):
 
 @command("hscan")
 def hscan(c, argv):
-    parse_cursor(argv[2])
+    cursor = parse_cursor(argv[2])
     h = _read(c, argv[1])
     if h is None:
         return EMPTY_SCAN
-    match = parse_scan_options(argv, 3)
+    match, count = parse_scan_options(argv, 3)
+    if h.big:
+        cursor, fields = collscan.page(h, h.keys, cursor, count)
+        out = []
+        for f in fields:
+            v = h.get(f)
+            if v is not None and (match is None or match(f)):
+                out += (f, v)
+        return collscan.reply(cursor, out)
     if match is None:
         return SCAN_HEAD + bulk_array(_pairs(h))
     out = []

@@ -24,6 +24,7 @@ import random
 from ..errors import CommandError
 from ..keyspace import RSet
 from ..resp import EMPTY_ARRAY, ONE, ZERO, CRLF, array_header, bulk, bulk_array, integer
+from . import collscan
 from .table import command
 from .util import (EMPTY_SCAN, INT64_MAX, SCAN_HEAD, is_strict_int, parse_cursor, parse_scan_options, positive_long,
                    range_long, syntax_error, typed_lookups, wrongtype, lookup_read)
@@ -522,11 +523,14 @@ def sdiffstore(c, argv):
 
 @command("sscan")
 def sscan(c, argv):
-    parse_cursor(argv[2])
+    cursor = parse_cursor(argv[2])
     s = _rread(c, argv[1])
     if s is None:
         return EMPTY_SCAN
-    match = parse_scan_options(argv, 3)
+    match, count = parse_scan_options(argv, 3)
+    if s.big:
+        cursor, page = collscan.page(s, lambda: s, cursor, count)
+        return collscan.reply(cursor, [m for m in page if m in s and (match is None or match(m))])
     members = ordered(s, intset_max(c.server))
     if match is not None:
         members = [m for m in members if match(m)]

@@ -41,6 +41,7 @@ from .sortedset import (  # noqa: F401 - ZSet is re-exported for other modules
     score_bounds,
 )
 from .t_list import parse_timeout
+from . import collscan
 from .table import command
 from .util import (EMPTY_SCAN, INT64_MAX, SCAN_HEAD, index_bounds, mpop_args, parse_cursor, parse_int, parse_scan_options,
                    positive_long, range_long, syntax_error, typed_lookups, wrongtype, lookup_read)
@@ -884,11 +885,20 @@ def zintercard(c, argv):
 
 @command("zscan")
 def zscan(c, argv):
-    parse_cursor(argv[2])
+    cursor = parse_cursor(argv[2])
     zs = _rread(c, argv[1])
     if zs is None:
         return EMPTY_SCAN
-    match = parse_scan_options(argv, 3)
+    match, count = parse_scan_options(argv, 3)
+    if zs.big:
+        d = zs.dict
+        cursor, members = collscan.page(zs, d.keys, cursor, count)
+        out = []
+        for m in members:
+            s = d.get(m)
+            if s is not None and (match is None or match(m)):
+                out += (m, format_double(s))
+        return collscan.reply(cursor, out)
     parts = []
     k = 0
     for s, m in zs.sl:

@@ -196,17 +196,18 @@ def parse_cursor(b: bytes) -> int:
 
 
 def parse_scan_options(argv, start: int):
-    """COUNT / MATCH of SSCAN/HSCAN/ZSCAN (TYPE is SCAN's only); returns a
-    matcher or None.  COUNT is validated but unused: the whole collection is
-    returned at once with cursor 0 (what Redis itself does for small
-    encodings, and a valid SCAN for big ones)."""
+    """COUNT / MATCH of SSCAN/HSCAN/ZSCAN (TYPE is SCAN's only): returns
+    (matcher or None, count).  COUNT pages big collections (collscan.py);
+    small encodings are returned whole with cursor 0, as Redis does."""
     pattern = None
+    count = 10
     i = start
     n = len(argv)
     while i < n:
         opt = argv[i].lower()
         if opt == b"count" and i + 1 < n:
-            if parse_int(argv[i + 1], NOT_INT) < 1:
+            count = parse_int(argv[i + 1], NOT_INT)
+            if count < 1:
                 raise syntax_error()
             i += 2
         elif opt == b"match" and i + 1 < n:
@@ -215,5 +216,5 @@ def parse_scan_options(argv, start: int):
         else:
             raise syntax_error()
     if pattern is None or pattern == b"*":
-        return None
-    return compile_pattern(pattern)
+        return None, count
+    return compile_pattern(pattern), count
