@@ -212,7 +212,7 @@ static void *worker_main(void *arg) {
             free(g[i]);
         }
         if (stage) fail(self, stage, err);
-        else if (covered > self->durable) self->durable = covered;
+        else if (covered > self->durable) __atomic_store_n(&self->durable, covered, __ATOMIC_RELEASE);
         self->groups++;
         self->jobs_done += n;
         self->busy--;
@@ -385,6 +385,17 @@ static PyObject *Worker_stats(Worker *self, PyObject *Py_UNUSED(ignored)) {
     return Py_BuildValue("(KK)", g, j);
 }
 
+/* Read without the mutex: the loop checks it after each client's batch to
+ * acknowledge a finished group at once, not at its next eventfd wake-up. */
+static PyObject *Worker_get_durable(Worker *self, void *Py_UNUSED(closure)) {
+    return PyLong_FromLongLong(__atomic_load_n(&self->durable, __ATOMIC_ACQUIRE));
+}
+
+static PyGetSetDef Worker_getset[] = {
+    {"durable", (getter)Worker_get_durable, NULL, "the highest generation on disk", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
 static PyMethodDef Worker_methods[] = {
     {"submit", (PyCFunction)Worker_submit, METH_VARARGS,
      "submit(fd, data, gen, sync, sleep_us=0): queue a write (+ fdatasync if sync)."},
@@ -407,6 +418,7 @@ static PyTypeObject WorkerType = {
     .tp_init = (initproc)Worker_init,
     .tp_dealloc = (destructor)Worker_dealloc,
     .tp_methods = Worker_methods,
+    .tp_getset = Worker_getset,
 };
 
 static struct PyModuleDef moduledef = {

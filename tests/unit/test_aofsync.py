@@ -27,6 +27,7 @@ def test_jobs_land_in_order_and_are_reported(worker, tmp_path):
         for gen, chunk in enumerate(chunks, 1):
             w.submit(fd, chunk, gen, True)
         w.drain()
+        assert w.durable == 300  # readable without poll(), as the reply gate does
         durable, written, error = w.poll()
         assert error is None and durable == 300
         assert sorted(written) == [(gen, len(c)) for gen, c in enumerate(chunks, 1)]
@@ -61,6 +62,7 @@ def test_write_error_is_reported_not_acknowledged(worker, tmp_path):
     try:
         w.submit(fd, b"data", 1, True)
         w.drain()
+        assert w.durable == 0
         durable, written, error = w.poll()
         assert durable == 0  # never acknowledged
         assert written == [(1, 0)]
