@@ -1,4 +1,4 @@
-"""Build of the one C extension; all metadata is in pyproject.toml."""
+"""Build of the C extensions; all metadata is in pyproject.toml."""
 
 from setuptools import Extension, setup
 
@@ -9,5 +9,7 @@ setup(
         Extension("redkeep._zsl", ["src/redkeep/_zsl.c"], extra_compile_args=["-O2"], optional=True),
         # optional too: persistence/aof_writer.py falls back to its Python I/O thread.
         Extension("redkeep._aofsync", ["src/redkeep/_aofsync.c"], extra_compile_args=["-O2"], optional=True),
+        # optional too: resp.py keeps its pure-Python bulk_array.
+        Extension("redkeep._respenc", ["src/redkeep/_respenc.c"], extra_compile_args=["-O2"], optional=True),
     ],
 )

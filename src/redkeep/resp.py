@@ -74,7 +74,7 @@ def array_header(n: int) -> bytes:
     return b"*%d\r\n" % n
 
 
-def bulk_array(items) -> bytes:
+def py_bulk_array(items) -> bytes:
     """An array of bulk strings (every item is bytes)."""
     parts = [array_header(len(items))]
     for b in items:
@@ -83,6 +83,12 @@ def bulk_array(items) -> bytes:
         parts.append(b)
         parts.append(CRLF)
     return b"".join(parts)
+
+
+try:  # the same in C (_respenc.c: ~15x faster for a 100-element reply)
+    from ._respenc import bulk_array
+except ImportError:
+    bulk_array = py_bulk_array
 
 
 def simple(s: str | bytes) -> bytes:
