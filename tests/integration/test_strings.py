@@ -3,6 +3,7 @@
 import time
 
 import pytest
+import redis
 
 from helpers import checks, resp3, wait_for
 
@@ -383,3 +384,30 @@ def test_keyspace_hits_and_dirty(server, real):
     assert deltas[0] == deltas[1]
     a.close()
     b.close()
+
+
+def test_mset_paths(differ, server, r):
+    """MSET's one-update path and its general path (TTL, WATCH, SCAN index)."""
+    checks(differ, ("MSET", "p", "1", "q", "2", "p", "3"), ("MGET", "p", "q"), ("SET", "t", "x", "EX", "100"),
+           ("MSET", "t", "y", "u", "z"), ("TTL", "t"), ("GET", "t"), ("MSET", "lst2", "v"))
+    # WATCH sees MSET (the general path runs while a key is watched)
+    other = redis.Redis(port=server.port)
+    try:
+        with r.pipeline() as p:
+            p.watch("w")
+            other.mset({"w": "changed", "n": "1"})
+            p.multi()
+            p.set("w", "mine")
+            with pytest.raises(redis.WatchError):
+                p.execute()
+        # an iteration in progress sees keys MSET creates or not, and all the old ones
+        r.mset({f"s{i}": i for i in range(30)})
+        cursor, first = r.scan(0, count=5)
+        r.mset({f"late{i}": i for i in range(30)})
+        seen = set(first)
+        while cursor:
+            cursor, page = r.scan(cursor, count=50)
+            seen.update(page)
+        assert {f"s{i}".encode() for i in range(30)} <= seen
+    finally:
+        other.close()

@@ -284,9 +284,15 @@ def _check_mset_arity(argv, name):
 @command("mset")
 def mset(c, argv):
     _check_mset_arity(argv, "mset")
-    dbset = c.db.set
-    for i in range(1, len(argv), 2):
-        dbset(argv[i], argv[i + 1])
+    db = c.db
+    if db.snap is None and db.scan_slots is None and not db.watched and not db.expires:
+        # Nothing to preserve, index, touch or unexpire: one C-level update
+        # (later pairs win, as with successive setKey calls).
+        db.data.update(zip(argv[1::2], argv[2::2]))
+    else:
+        dbset = db.set
+        for i in range(1, len(argv), 2):
+            dbset(argv[i], argv[i + 1])
     c.server.dirty += (len(argv) - 1) // 2
     return OK
 
