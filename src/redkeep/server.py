@@ -55,6 +55,7 @@ class Server(Dispatcher):
         self.start_mono = time.monotonic()
         self.mono = self.start_mono
         self.propagate_listeners = []
+        self.deferred_writes = []  # clients with replies for the end of the loop turn
         self.cron_hooks = []
         self.shutdown_hooks = []
         self.ready_keys = []
@@ -162,6 +163,21 @@ class Server(Dispatcher):
         self.propagate(db.id, [cmd, key])
 
     # -- propagation -----------------------------------------------------------------
+
+    def defer_write(self, c) -> None:
+        """Queue ``c`` for write_deferred at the end of this loop turn."""
+        pending = self.deferred_writes
+        if not pending:
+            self.loop.call_soon(self.write_deferred)
+        pending.append(c)
+
+    def write_deferred(self) -> None:
+        """The replies of this loop turn, written in one burst (see
+        Client._flush for why)."""
+        pending = self.deferred_writes
+        self.deferred_writes = []
+        for c in pending:
+            c.flush_deferred()
 
     def propagate(self, dbid: int, argv: list) -> None:
         pending = self.also_propagate

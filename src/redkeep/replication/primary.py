@@ -309,6 +309,7 @@ class Primary:
         if c.batching:
             c.out.append(data)
         elif c.transport is not None and not c.transport.is_closing():
+            c.flush_deferred()  # its earlier replies first
             c.transport.write(data)
 
     def start_pending_syncs(self, now: float | None = None, cron: bool = False) -> None:
