@@ -215,5 +215,24 @@ def test_lcs_rows_match_the_dp_table():
 
 def test_int64_parsing():
     assert t_string.to_int64(b"-9223372036854775808") == -2 ** 63
-    for bad in (b"9223372036854775808", b"+1", b"01", b"-0", b" 1", b"1_0", b"", b"\xd9\xa1"):
+    for bad in (b"9223372036854775808", b"+1", b"01", b"-0", b" 1", b"1_0", b"", b"\xd9\xa1", b"-", b"1 ",
+                b"-9223372036854775809", b"99999999999999999999", b"-01", b"1\x00"):
         assert t_string.to_int64(bad) is None
+    assert t_string.to_int64(b"9223372036854775807") == 2 ** 63 - 1
+    assert t_string.to_int64(b"0") == 0 and t_string.to_int64(b"-7") == -7
+
+
+def _string2ll(b: bytes):
+    """The definition: int() of the bytes, accepted only if it prints back the same."""
+    try:
+        n = int(b)
+    except ValueError:
+        return None
+    return n if b"%d" % n == b and -2 ** 63 <= n < 2 ** 63 else None
+
+
+def test_int64_parsing_against_definition():
+    rnd = random.Random(5)
+    for _ in range(20000):
+        b = bytes(rnd.choice(b"0123456789-+ _") for _ in range(rnd.randint(0, 21)))
+        assert t_string.to_int64(b) == _string2ll(b), b

@@ -26,17 +26,18 @@ from .util import INT64_MAX, INT64_MIN, lookup_read, wrongtype
 # ---------------------------------------------------------------------------
 
 def to_int64(b: bytes):
-    """Redis's string2ll: the int64 that ``b`` spells canonically, else None."""
-    if not b or len(b) > 20:
-        return None
-    try:
+    """Redis's string2ll: the int64 that ``b`` spells canonically (ASCII
+    digits, an optional '-', no leading zero, no '+', spaces or '_' that
+    int() would take), else None."""
+    if b.isdigit():  # bytes: ASCII digits only
+        if len(b) > 19 or (b[0] == 48 and len(b) > 1):
+            return None
         n = int(b)
-    except ValueError:
-        return None
-    # int() tolerates spaces, '+', '_' and leading zeros; string2ll does not.
-    if b"%d" % n != b or n > INT64_MAX or n < INT64_MIN:
-        return None
-    return n
+        return n if len(b) < 19 or n <= INT64_MAX else None
+    if b[:1] == b"-" and len(b) <= 20 and b[1:].isdigit() and b[1] != 48:
+        n = int(b)
+        return n if n >= INT64_MIN else None
+    return None
 
 
 def int_arg(b: bytes) -> int:
