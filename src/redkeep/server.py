@@ -76,8 +76,12 @@ class Server(Dispatcher):
         self.master_link_up = False
         self.loading = False
         self.checks_needed = False
+        # The pause in force (what paused_for tests): CLIENT PAUSE's, and
+        # FAILOVER's WRITE pause while it waits, combined (set_pause).
         self.pause_end = 0.0
         self.pause_kind = None  # None | 'write' | 'all'
+        self.client_pause = None  # (kind, monotonic end) of CLIENT PAUSE
+        self.failover_pause = False
         self.shutdown_asked = None
         self.pidfile_path = None  # written by boot.py, removed at shutdown
         self.mem_baseline = 0  # the interpreter's own heap, measured by boot.py (see used_memory)
@@ -277,7 +281,8 @@ class Server(Dispatcher):
             return False
         if time.monotonic() >= self.pause_end:
             self.unpause()
-            return False
+            if self.pause_kind is None:
+                return False
         if self.pause_kind == "all":
             return True
         cmd = self.commands.get(argv[0])
@@ -290,9 +295,30 @@ class Server(Dispatcher):
         return cmd.name == "exec" and bool(c.multi) and any(q[0].write or q[0].may_replicate for q in c.multi)
 
     def unpause(self) -> None:
-        """End the pause; held clients resume from the event loop (never from
-        inside another client's command, which would interleave replies)."""
-        self.pause_kind = None
+        """End CLIENT PAUSE (expired or CLIENT UNPAUSE); a FAILOVER's pause
+        stays (Redis keeps one pause per purpose)."""
+        self.client_pause = None
+        self.set_pause()
+
+    def set_failover_pause(self, on: bool) -> None:
+        self.failover_pause = on
+        self.set_pause()
+
+    def set_pause(self) -> None:
+        """Recompute the pause in force from the purposes: ALL beats WRITE;
+        it ends when CLIENT PAUSE's does (FAILOVER's has no end).  Held
+        clients resume from the event loop (never from inside another
+        client's command, which would interleave replies)."""
+        cp = self.client_pause
+        before = self.pause_kind
+        if cp is not None:
+            self.pause_kind, self.pause_end = cp
+        elif self.failover_pause:
+            self.pause_kind, self.pause_end = "write", float("inf")
+        else:
+            self.pause_kind = None
+        if before is None or self.pause_kind == before or (before == "write" and self.pause_kind == "all"):
+            return
         for c in list(self.clients.values()):
             if c.queued and c.blocked is None:
                 self.loop.call_soon(self._resume_held, c)

@@ -290,9 +290,11 @@ def client_pause(c, argv):
 def pause_clients(server, seconds: float, kind: str) -> None:
     """pauseClients: the type is replaced, the end time only ever extended."""
     end = time.monotonic() + seconds
-    if server.pause_kind is None or end > server.pause_end:
-        server.pause_end = end
-    server.pause_kind = kind
+    cp = server.client_pause
+    if cp is not None and cp[1] > end:
+        end = cp[1]
+    server.client_pause = (kind, end)
+    server.set_pause()
     if server.loop is not None:
         # Release on time rather than at the next cron tick.
         server.loop.call_later(max(server.pause_end - time.monotonic(), 0) + 0.001, _check_pause, server)
@@ -305,7 +307,7 @@ def _check_pause(server) -> None:
 
 @command("client|unpause")
 def client_unpause(c, argv):
-    if c.server.pause_kind is not None:
+    if c.server.client_pause is not None:
         c.server.unpause()
     return OK
 

@@ -1,4 +1,4 @@
-"""REPLICAOF/SLAVEOF, REPLCONF, PSYNC/SYNC, WAIT.  Mirrors the command part of
+"""REPLICAOF/SLAVEOF, FAILOVER, REPLCONF, PSYNC/SYNC, WAIT.  Mirrors the command part of
 Redis's ``replication.c`` (replicaofCommand, replconfCommand, syncCommand,
 waitCommand); the machinery is in ``redkeep/replication``.
 """
@@ -26,6 +26,8 @@ def replicaof(c, argv):
     repl = get_repl(server)
     if server.config.get("cluster-enabled"):
         raise CommandError("ERR REPLICAOF not allowed in cluster mode.")
+    if repl.failover.state != "no-failover":
+        raise CommandError("ERR REPLICAOF not allowed while failing over.")
     host, port = argv[1], argv[2]
     if host.lower() == b"no" and port.lower() == b"one":
         if server.replica_of is not None:
@@ -55,6 +57,14 @@ def replicaof(c, argv):
 
 
 command("slaveof")(replicaof)
+
+
+@command("failover")
+def failover(c, argv):
+    """FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms]: see
+    replication/failover.py."""
+    get_repl(c.server).failover.command(argv)
+    return OK
 
 
 @command("replconf")

@@ -64,6 +64,8 @@ class Replication:
         self.last_second = 0
         self.primary = Primary(self)
         self.replica = ReplicaSide(self)
+        from .failover import Failover
+        self.failover = Failover(self)
         server.cron_hooks.append(self.cron)
         server.disconnect_hooks.append(self.on_disconnect)
         server.shutdown_hooks.append(self.on_shutdown)
@@ -288,6 +290,7 @@ class Replication:
     def cron(self, now: float) -> None:
         s = self.server
         p = self.primary
+        self.failover.update()
         if p.replicas:
             p.start_pending_syncs(now, cron=True)
         sec = int(now)
@@ -383,7 +386,7 @@ class Replication:
                                                                            rc.ack_off, lag))
             i += 1
         bl = self.backlog
-        out += ["master_failover_state:no-failover",
+        out += ["master_failover_state:%s" % self.failover.state,
                 "master_replid:%s" % s.replid,
                 "master_replid2:%s" % s.replid2,
                 "master_repl_offset:%d" % s.master_repl_offset,

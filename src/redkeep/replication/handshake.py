@@ -40,13 +40,15 @@ EOF_MARK_SIZE = 40
 
 class Handshake:
     def __init__(self, *, port: int, ip: str | None = None, masteruser: str | None = None,
-                 masterauth: str | None = None, psync_replid: str = "?", psync_offset: int = -1):
+                 masterauth: str | None = None, psync_replid: str = "?", psync_offset: int = -1,
+                 failover: bool = False):
         self.port = port
         self.ip = ip
         self.masteruser = masteruser
         self.masterauth = masterauth
         self.psync_replid = psync_replid
         self.psync_offset = psync_offset
+        self.failover = failover  # PSYNC ... FAILOVER: the target must promote itself (failover.py)
         self.state = None
         self.buf = b""
         self.queue: list = []  # states still expecting a reply, in order
@@ -56,7 +58,10 @@ class Handshake:
         return encode_command([b"PING"])
 
     def psync_command(self) -> bytes:
-        return encode_command([b"PSYNC", self.psync_replid.encode(), b"%d" % self.psync_offset])
+        args = [b"PSYNC", self.psync_replid.encode(), b"%d" % self.psync_offset]
+        if self.failover:
+            args.append(b"FAILOVER")
+        return encode_command(args)
 
     def feed(self, data: bytes) -> list:
         self.buf += data
@@ -147,6 +152,12 @@ class Handshake:
                 return False
             if line.startswith(("-NOMASTERLINK", "-LOADING")):
                 ev.append(("retry", "Master is currently unable to PSYNC but should be in the future: %s" % line))
+                return False
+            if self.failover:
+                # A refused FAILOVER ends it (no fallback to SYNC).
+                ev.append(("log", "warning", "Unexpected reply to PSYNC from master: %s" % line))
+                ev.append(("rejected", line))
+                self.state = DONE
                 return False
             if line.startswith("-ERR"):
                 ev.append(("log", "warning", "Unexpected reply to PSYNC from master: %s" % line))

@@ -157,6 +157,7 @@ class Primary:
             return
         rc.ack_off = max(rc.ack_off, offset)
         rc.ack_time = time.time()
+        self.repl.failover.schedule_check()
         if rc.stream_on_ack and rc.state == ONLINE:
             self.start_stream(rc)
         if self.waiters:
@@ -169,8 +170,21 @@ class Primary:
         repl = self.repl
         if c.is_replica:
             return None
+        from ..errors import CommandError
+        if len(argv) > 3 and argv[0].lower() == b"psync" and argv[3].lower() == b"failover":
+            # The old primary of a FAILOVER asks us to take over: only if we
+            # hold its history (its replid is ours), see failover.py.
+            replid = argv[1].decode("utf-8", "replace")
+            s.log.warning("Failover request received for replid %s.", replid)
+            if s.replica_of is None:
+                raise CommandError("ERR PSYNC FAILOVER can't be sent to a master.")
+            if replid.lower() != s.replid.lower():
+                raise CommandError("ERR PSYNC FAILOVER replid must match my replid.")
+            repl.unset_master()
+            s.log.notice("MASTER MODE enabled (failover request from '%s')", s.client_info(c))
+        if repl.failover.state != "no-failover":
+            raise CommandError("NOMASTERLINK Can't SYNC while failing over")
         if s.replica_of is not None and not s.master_link_up:
-            from ..errors import CommandError
             raise CommandError("NOMASTERLINK Can't SYNC while not connected with my master")
         rc = self.handshakes.pop(c, None) or ReplicaConn(c)
         s.log.notice("Replica %s asks for synchronization", rc.address())
@@ -572,7 +586,10 @@ class Primary:
         s = self.server
         cfg = s.config
         repl = self.repl
-        if s.replica_of is None and self.replicas and loops % cfg["repl-ping-replica-period"] == 0:
+        # No PING while a FAILOVER waits for a replica to reach our offset
+        # (it would move the offset it is waiting for).
+        if (s.replica_of is None and self.replicas and loops % cfg["repl-ping-replica-period"] == 0
+                and repl.failover.state == "no-failover"):
             repl.feed_command(-1, [b"ping"])
         for rc in list(self.replicas.values()):
             # Keepalive newlines to replicas waiting for the RDB to start:

@@ -237,6 +237,11 @@ class ReplicaSide:
             self._retry_later()
 
     def _retry_later(self) -> None:
+        if self.repl.failover.in_progress:
+            # The target cannot be reached: be a primary again rather than
+            # wait, writes paused, for a node that may be gone.
+            self.repl.failover.abort("Failover target connection failed")
+            return
         self.state = "connect"
         self.failures += 1
         if self.server.replica_of is not None and not self.refused:
@@ -295,7 +300,7 @@ class ReplicaSide:
         replid, offset = ("?", -1) if self.cached is None else (self.cached[0], self.cached[1] + 1)
         self.hs = Handshake(port=cfg["replica-announce-port"] or cfg["port"], ip=cfg["replica-announce-ip"] or None,
                             masteruser=cfg["masteruser"] or None, masterauth=cfg["masterauth"] or None,
-                            psync_replid=replid, psync_offset=offset)
+                            psync_replid=replid, psync_offset=offset, failover=self.repl.failover.in_progress)
         link.transport.write(self.hs.start())
 
     def on_data(self, link, data: bytes) -> None:
@@ -333,11 +338,18 @@ class ReplicaSide:
                 s.log.warning(ev[1])
                 self._fail()
                 return
+            elif kind == "rejected":
+                self.repl.failover.psync_done(False)  # back to a primary: drops this link
+                if self.link is not None:
+                    self._fail()
+                return
             elif kind == "fullresync":
+                self.repl.failover.psync_done(True)  # a full resync is a valid end too, as in Redis
                 self._begin_full(ev[1], ev[2])
             elif kind == "sync":
                 self._begin_full("?", -1)
             elif kind == "continue":
+                self.repl.failover.psync_done(True)
                 self._continue(ev[1])
             elif kind == "rest":
                 rest = ev[1]
