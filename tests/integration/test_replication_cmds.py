@@ -15,6 +15,10 @@ import pytest
     ("REPLCONF", "ip-address", "x" * 256),
     ("REPLCONF", "rdb-only", "1"),
     ("REPLCONF", "rdb-only", "0"),
+    ("REPLCONF", "rdb-filter-only", "bogus"),
+    ("REPLCONF", "rdb-filter-only", "functions bogus"),
+    ("REPLCONF", "rdb-filter-only", "functions"),
+    ("REPLCONF", "rdb-filter-only", ""),
     ("REPLCONF", "capa", "eof", "bogus"),
     ("REPLICAOF", "127.0.0.1", "notaport"),
     ("REPLICAOF", "127.0.0.1", "-1"),
@@ -53,3 +57,23 @@ def test_resp3_role_and_wait(differ):
     differ.both("HELLO", "3")  # client ids differ
     differ.check("ROLE")
     differ.check("WAIT", "0", "0")
+
+
+@pytest.mark.parametrize("filtered", [True, False], ids=["functions-rdb", "rdb"])
+def test_redis_cli_rdb_backups(server, r, tmp_path, filtered):
+    """redis-cli --rdb (the whole dataset) and --functions-rdb (REPLCONF
+    rdb-filter-only functions: no keys) write files redis-check-rdb accepts."""
+    import shutil
+    import subprocess
+    cli, check = shutil.which("redis-cli"), shutil.which("redis-check-rdb")
+    if cli is None or check is None:
+        pytest.skip("redis-tools not installed")
+    r.mset({"a": "1", "b": "2"})
+    path = tmp_path / "backup.rdb"
+    opt = "--functions-rdb" if filtered else "--rdb"
+    out = subprocess.run([cli, "-p", str(server.port), opt, str(path)], capture_output=True, text=True, timeout=30)
+    assert "Transfer finished with success" in out.stdout + out.stderr
+    report = subprocess.run([check, str(path)], capture_output=True, text=True, timeout=30).stdout
+    assert "RDB looks OK" in report
+    assert ("[info] 0 keys read" if filtered else "[info] 2 keys read") in report
+    assert r.ping()

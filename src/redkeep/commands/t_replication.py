@@ -102,9 +102,17 @@ def replconf(c, argv):
             if c.server.replica_of is not None and rep.master_client is not None:
                 rep.send_ack()
             return None
-        elif opt in (b"rdb-only", b"rdb-filter-only"):
-            if opt == b"rdb-only" and val not in (b"0", b"1"):
+        elif opt == b"rdb-only":
+            if val not in (b"0", b"1"):
                 raise CommandError(_NOT_INT)
+        elif opt == b"rdb-filter-only":
+            # Only "functions" can be kept; the keys never are.
+            kept = set()
+            for f in val.split():
+                if f.lower() != b"functions":
+                    raise CommandError("ERR Unsupported rdb-filter-only option: %s" % f.decode("utf-8", "replace"))
+                kept.add("functions")
+            p.conn_for(c).rdb_filter = kept
         else:
             raise CommandError("ERR Unrecognized REPLCONF option: %s" % argv[j].decode("utf-8", "replace"))
     return OK

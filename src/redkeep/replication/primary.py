@@ -34,6 +34,7 @@ import time
 from ..persistence.rdb import rdb_options
 from ..persistence.snapshot import Snapshot
 from ..rdb import RdbWriter, standard_aux
+from ..rdb.encoder import dump_rdb
 
 WAIT_BGSAVE_START = "wait_bgsave_start"
 WAIT_BGSAVE_END = "wait_bgsave_end"
@@ -58,6 +59,7 @@ class ReplicaConn:
         "pending",
         "pending_bytes",
         "port",
+        "rdb_filter",
         "since",
         "state",
         "stream_on_ack",
@@ -81,6 +83,7 @@ class ReplicaConn:
         self.old_sync = False
         self.since = time.monotonic()
         self.job = None
+        self.rdb_filter = None  # REPLCONF rdb-filter-only: the parts kept ({"functions"} or empty)
 
     def address(self) -> str:
         ip = self.ip or self.c.addr.rsplit(":", 1)[0]
@@ -187,8 +190,12 @@ class Primary:
         if s.replica_of is not None and not s.master_link_up:
             raise CommandError("NOMASTERLINK Can't SYNC while not connected with my master")
         rc = self.handshakes.pop(c, None) or ReplicaConn(c)
-        s.log.notice("Replica %s asks for synchronization", rc.address())
         psync = argv[0].lower() == b"psync"
+        if rc.rdb_filter is not None:
+            if not rc.capa_eof:
+                raise CommandError("ERR Filtered replica requires EOF capability")
+            return self._filtered_rdb(rc, psync)
+        s.log.notice("Replica %s asks for synchronization", rc.address())
         reason = None
         if psync:
             replid = argv[1].decode("utf-8", "replace")
@@ -226,6 +233,27 @@ class Primary:
             else:
                 self.start_pending_syncs()
         return None
+
+    def _filtered_rdb(self, rc, psync: bool) -> bytes:
+        """A client that asked for part of the RDB (redis-cli --functions-rdb
+        sends REPLCONF rdb-filter-only functions): an RDB without the keys,
+        made at once (it holds no data to snapshot), after which the link
+        ends; such a client never takes the stream."""
+        s = self.server
+        rdb = getattr(s, "rdb", None)
+        if rdb is not None:
+            aux, functions = rdb.aux_fields(), rdb.functions()
+        else:
+            aux = standard_aux(int(time.time()), s.rss(), self.repl.rdb_repl_info())
+            functions = list(getattr(s, "rdb_functions", ()))
+        if "functions" not in rc.rdb_filter:
+            functions = ()
+        mark = os.urandom(20).hex().encode()
+        head = b"+FULLRESYNC %s %d\r\n" % (s.replid.encode(), s.master_repl_offset) if psync else b""
+        s.log.notice("Replica %s asks for a filtered RDB (%s): sent without the keys", rc.address(),
+                     ", ".join(sorted(rc.rdb_filter)) or "nothing")
+        rc.c.close_after_reply()
+        return head + b"$EOF:%s\r\n" % mark + dump_rdb({}, aux, functions, rdb_options(s.config)) + mark
 
     def try_partial(self, rc, replid: str, offset: int):
         """(reply, None) when accepted, else (None, reason for the full sync)."""
