@@ -26,7 +26,7 @@ def replicaof(c, argv):
     repl = get_repl(server)
     if server.config.get("cluster-enabled"):
         raise CommandError("ERR REPLICAOF not allowed in cluster mode.")
-    if repl.failover.state != "no-failover":
+    if repl.failover.active:
         raise CommandError("ERR REPLICAOF not allowed while failing over.")
     host, port = argv[1], argv[2]
     if host.lower() == b"no" and port.lower() == b"one":

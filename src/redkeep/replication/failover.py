@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import time
 
+from ..commands.util import is_strict_int
 from ..errors import CommandError
+from .primary import ONLINE
 
 NO_FAILOVER = "no-failover"
 WAIT_FOR_SYNC = "waiting-for-sync"
@@ -87,7 +89,6 @@ class Failover:
             rc = self.find_replica(host, port)
             if rc is None:
                 raise CommandError("ERR FAILOVER target HOST and PORT is not a replica.")
-            from .primary import ONLINE
             if rc.state != ONLINE:
                 raise CommandError("ERR FAILOVER target replica is not online.")
             self.host, self.port = host, port
@@ -178,12 +179,19 @@ class Failover:
         self.server.set_failover_pause(False)
 
     @property
+    def active(self) -> bool:
+        return self.state != NO_FAILOVER
+
+    @property
+    def waiting(self) -> bool:
+        return self.state == WAIT_FOR_SYNC
+
+    @property
     def in_progress(self) -> bool:
         return self.state == IN_PROGRESS
 
 
 def _long(b: bytes) -> int:
-    from ..commands.util import is_strict_int
     if not is_strict_int(b) or not -2 ** 63 <= int(b) < 2 ** 63:
         raise CommandError("ERR value is not an integer or out of range")
     return int(b)

@@ -185,7 +185,7 @@ class Primary:
                 raise CommandError("ERR PSYNC FAILOVER replid must match my replid.")
             repl.unset_master()
             s.log.notice("MASTER MODE enabled (failover request from '%s')", s.client_info(c))
-        if repl.failover.state != "no-failover":
+        if repl.failover.active:
             raise CommandError("NOMASTERLINK Can't SYNC while failing over")
         if s.replica_of is not None and not s.master_link_up:
             raise CommandError("NOMASTERLINK Can't SYNC while not connected with my master")
@@ -617,7 +617,7 @@ class Primary:
         # No PING while a FAILOVER waits for a replica to reach our offset
         # (it would move the offset it is waiting for).
         if (s.replica_of is None and self.replicas and loops % cfg["repl-ping-replica-period"] == 0
-                and repl.failover.state == "no-failover"):
+                and not repl.failover.waiting):
             repl.feed_command(-1, [b"ping"])
         for rc in list(self.replicas.values()):
             # Keepalive newlines to replicas waiting for the RDB to start:
