@@ -170,6 +170,9 @@ class Server(Dispatcher):
 
     def defer_write(self, c) -> None:
         """Queue ``c`` for write_deferred at the end of this loop turn."""
+        if self.loop is None:  # driven without an event loop (bench/bench_dispatch.py)
+            c.flush_deferred()
+            return
         pending = self.deferred_writes
         if not pending:
             self.loop.call_soon(self.write_deferred)
