@@ -214,15 +214,9 @@ def encode_tagged(node, proto: Proto) -> bytes:
     raise ValueError(t)
 
 
-def encode_command(argv) -> bytes:
-    """A request as multibulk: how AOF and the replication stream store it.
-    The same bytes as an array of bulk strings, so the C bulk_array serves
-    when it is built (below)."""
-    return py_bulk_array(argv)
-
-
-if bulk_array is not py_bulk_array:
-    encode_command = bulk_array  # noqa: F811 - the C encoder (_respenc.c)
+# A request as multibulk (how AOF and the replication stream store it) is
+# the same bytes as an array of bulk strings.
+encode_command = bulk_array
 
 
 # ---------------------------------------------------------------------------

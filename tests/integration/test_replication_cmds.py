@@ -1,6 +1,8 @@
 """REPLICAOF / SLAVEOF, REPLCONF, PSYNC / SYNC, WAIT, ROLE against a real
 Redis 7.0.15, byte for byte (replies and error texts)."""
 
+import os
+
 import pytest
 
 
@@ -66,8 +68,8 @@ def test_redis_cli_rdb_backups(server, r, tmp_path, filtered):
     import shutil
     import subprocess
     cli, check = shutil.which("redis-cli"), shutil.which("redis-check-rdb")
-    if cli is None or check is None:
-        pytest.skip("redis-tools not installed")
+    if (cli is None or check is None) and not os.environ.get("CI"):
+        pytest.skip("redis-tools not installed")  # CI installs them: there the test runs (and fails without them)
     r.mset({"a": "1", "b": "2"})
     path = tmp_path / "backup.rdb"
     opt = "--functions-rdb" if filtered else "--rdb"

@@ -234,18 +234,22 @@ class Primary:
                 self.start_pending_syncs()
         return None
 
+    def _rdb_meta(self):
+        """(AUX fields, functions) of an RDB made for replicas now."""
+        s = self.server
+        rdb = getattr(s, "rdb", None)
+        if rdb is not None:
+            return rdb.aux_fields(), rdb.functions()
+        return (standard_aux(int(time.time()), s.rss(), self.repl.rdb_repl_info()),
+                list(getattr(s, "rdb_functions", ())))
+
     def _filtered_rdb(self, rc, psync: bool) -> bytes:
         """A client that asked for part of the RDB (redis-cli --functions-rdb
         sends REPLCONF rdb-filter-only functions): an RDB without the keys,
         made at once (it holds no data to snapshot), after which the link
         ends; such a client never takes the stream."""
         s = self.server
-        rdb = getattr(s, "rdb", None)
-        if rdb is not None:
-            aux, functions = rdb.aux_fields(), rdb.functions()
-        else:
-            aux = standard_aux(int(time.time()), s.rss(), self.repl.rdb_repl_info())
-            functions = list(getattr(s, "rdb_functions", ()))
+        aux, functions = self._rdb_meta()
         if "functions" not in rc.rdb_filter:
             functions = ()
         mark = os.urandom(20).hex().encode()
@@ -457,14 +461,7 @@ class Primary:
             self._setup_full(rc, job)
             self._send(rc.c, b"$EOF:%s\r\n" % job.mark)
         s.log.notice("Starting BGSAVE for SYNC with target: replicas sockets")
-        rdb = getattr(s, "rdb", None)
-        if rdb is not None:
-            aux = rdb.aux_fields()
-            functions = rdb.functions()
-        else:
-            used = s.rss()
-            aux = standard_aux(int(time.time()), used, repl.rdb_repl_info())
-            functions = list(getattr(s, "rdb_functions", ()))
+        aux, functions = self._rdb_meta()
         job.snap = Snapshot(s, _DisklessSink(job), lambda wr: RdbWriter(wr, rdb_options(s.config)), aux, functions)
         s.snapshot = job.snap
         self.job = job
