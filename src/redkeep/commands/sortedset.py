@@ -6,9 +6,10 @@ Theory
 ------
 Redis keeps a zset as a dict (member -> score) plus a skiplist ordered by
 (score, member), or, while small, as a listpack.  ``ZSet`` keeps the same two
-views: ``dict`` for O(1) score lookups and ``sl``, a ``ZSkipList`` (Redis's
-zskiplist with spans, in C: redkeep/_zsl.c) for O(log n) rank,
-rank->element and score/lex range searches.  It orders exactly like Python
+views: ``dict`` for O(1) score lookups and ``sl``, a ``ZIndex`` (in C:
+redkeep/_zindex.c, an order-statistic B+tree that does what Redis's zskiplist
+with spans does, with fewer cache misses) for O(log n) rank, rank->element and
+score/lex range searches.  It orders exactly like Python
 orders ``(score, member)`` tuples, which is Redis's order: by score, then by
 member bytes (memcmp, shorter first).  Its hot-path methods take score and
 member apart (``insert``, ``delete``, ``move``, ``rank``); the rest is the
@@ -43,9 +44,9 @@ from ..errors import CommandError
 from ..keyspace import TYPE_OF
 
 
-class PyZSkipList(SortedList):
-    """The pure-Python stand-in for redkeep._zsl.ZSkipList (same methods and
-    semantics, about 3x slower), used when the extension was not built."""
+class PyZIndex(SortedList):
+    """The pure-Python stand-in for redkeep._zindex.ZIndex (same methods and
+    semantics, slower), used when the extension was not built."""
 
     def insert(self, score, member):
         self.add((score, member))
@@ -68,9 +69,9 @@ class PyZSkipList(SortedList):
 
 
 try:
-    from .._zsl import ZSkipList
+    from .._zindex import ZIndex
 except ImportError:  # installed without a C compiler (setup.py: optional)
-    ZSkipList = PyZSkipList
+    ZIndex = PyZIndex
 
 
 _INF = math.inf
@@ -93,10 +94,10 @@ class ZSet:
         """``pairs``: optional iterable of (member, score) with unique members."""
         if pairs:
             self.dict = d = dict(pairs)
-            self.sl = ZSkipList([(s, m) for m, s in d.items()])
+            self.sl = ZIndex([(s, m) for m, s in d.items()])
         else:
             self.dict = {}
-            self.sl = ZSkipList()
+            self.sl = ZIndex()
         self.big = False
 
     def __len__(self) -> int:

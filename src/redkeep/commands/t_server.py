@@ -289,8 +289,11 @@ def value_size(v, samples: int) -> int:
     else:
         members = getattr(v, "dict", None)
         if isinstance(members, dict):
-            for k in members:
-                elems += _getsizeof(k) + 24 + 8  # member, score float, index slot
+            # the member dict's table and the ordered index (ZIndex reports
+            # its nodes), then per element the member and its score float
+            size += _getsizeof(members) + _getsizeof(v.sl)
+            for k, score in members.items():
+                elems += _getsizeof(k) + _getsizeof(score)
                 taken += 1
                 if taken >= limit:
                     break

@@ -1,4 +1,4 @@
-"""redkeep._zsl.ZSkipList (C) and its pure-Python stand-in PyZSkipList
+"""redkeep._zindex.ZIndex (C) and its pure-Python stand-in PyZIndex
 against sortedcontainers.SortedList, the model whose order and semantics the
 zset code relies on: random operation sequences (hypothesis stateful and a
 larger seeded run), plus types, refcounts, leaks and mutation during
@@ -7,6 +7,7 @@ iteration for the C type."""
 import copy
 import gc
 import math
+import os
 import pickle
 import random
 import subprocess
@@ -19,10 +20,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from sortedcontainers import SortedList
 
-from redkeep._zsl import ZSkipList
-from redkeep.commands.sortedset import PyZSkipList
+from redkeep._zindex import ZIndex
+from redkeep.commands.sortedset import PyZIndex
 
-IMPLS = [ZSkipList, PyZSkipList]
+IMPLS = [ZIndex, PyZIndex]
 
 EDGE_SCORES = [-math.inf, math.inf, -0.0, 0.0, 1.0, -1.0, 0.5, 1e300, -1e-300, 5e-324, 2.0 ** 53]
 EDGE_MEMBERS = [b"", b"a", b"aa", b"ab", b"a\x00", b"\x00", b"\xff", b"b", b"abc", b"a\x00b"]
@@ -38,10 +39,10 @@ def exact(items):
     return [(s.hex(), m) for s, m in items]
 
 
-class ZslMachine(RuleBasedStateMachine):
+class ZIndexMachine(RuleBasedStateMachine):
     """The ZSet's usage: members unique, scores moved, ranges read."""
 
-    impl = ZSkipList
+    impl = ZIndex
 
     def __init__(self):
         super().__init__()
@@ -156,14 +157,14 @@ _SETTINGS = settings(max_examples=150, stateful_step_count=40, deadline=None,
                      suppress_health_check=[HealthCheck.too_slow])
 
 
-class PyZslMachine(ZslMachine):
-    impl = PyZSkipList
+class PyZIndexMachine(ZIndexMachine):
+    impl = PyZIndex
 
 
-ZslMachine.TestCase.settings = _SETTINGS
-PyZslMachine.TestCase.settings = settings(_SETTINGS, max_examples=40)
-TestZslC = ZslMachine.TestCase
-TestZslPython = PyZslMachine.TestCase
+ZIndexMachine.TestCase.settings = _SETTINGS
+PyZIndexMachine.TestCase.settings = settings(_SETTINGS, max_examples=40)
+TestZIndexC = ZIndexMachine.TestCase
+TestZIndexPython = PyZIndexMachine.TestCase
 
 
 @pytest.mark.parametrize("impl", IMPLS)
@@ -206,10 +207,10 @@ def test_large_random_against_model(impl):
 def test_order_matches_python_tuples():
     items = [(s, m) for s in EDGE_SCORES for m in EDGE_MEMBERS if not (s == 0.0 and math.copysign(1, s) < 0)]
     random.Random(1).shuffle(items)
-    zl = ZSkipList(items)
+    zl = ZIndex(items)
     assert list(zl) == sorted(items)
     zl._check()
-    z2 = ZSkipList()
+    z2 = ZIndex()
     for it in items:
         z2.insert(*it)
     assert list(z2) == sorted(items)
@@ -217,7 +218,7 @@ def test_order_matches_python_tuples():
 
 
 def test_negative_zero_is_zero_and_keeps_its_sign():
-    zl = ZSkipList()
+    zl = ZIndex()
     zl.insert(-0.0, b"b")
     zl.insert(0.0, b"a")
     assert [m for _, m in zl] == [b"a", b"b"]
@@ -229,28 +230,28 @@ def test_negative_zero_is_zero_and_keeps_its_sign():
 
 
 def test_constructor_forms():
-    assert list(ZSkipList()) == [] and list(ZSkipList(None)) == []
+    assert list(ZIndex()) == [] and list(ZIndex(None)) == []
     data = [(3.0, b"c"), (1.0, b"a"), (2.0, b"b"), (1.0, b"a")]
-    zl = ZSkipList(data)
+    zl = ZIndex(data)
     assert list(zl) == sorted(data)
     zl._check()
-    assert list(ZSkipList(iter(sorted(data)))) == sorted(data)
+    assert list(ZIndex(iter(sorted(data)))) == sorted(data)
     zl.__init__([(9.0, b"z")])  # re-initialising replaces the content
     assert list(zl) == [(9.0, b"z")]
     zl._check()
 
 
 def test_copy_pickle_deepcopy_repr():
-    zl = ZSkipList([(float(i % 7), b"m%d" % i) for i in range(300)])
+    zl = ZIndex([(float(i % 7), b"m%d" % i) for i in range(300)])
     for other in (zl.copy(), copy.copy(zl), copy.deepcopy(zl), pickle.loads(pickle.dumps(zl))):
-        assert type(other) is ZSkipList and other is not zl
+        assert type(other) is ZIndex and other is not zl
         assert list(other) == list(zl)
         other._check()
-    assert repr(ZSkipList([(1.5, b"x")])) == "ZSkipList([(1.5, b'x')])"
+    assert repr(ZIndex([(1.5, b"x")])) == "ZIndex([(1.5, b'x')])"
 
 
 def test_clear_and_len():
-    zl = ZSkipList([(float(i), b"%d" % i) for i in range(100)])
+    zl = ZIndex([(float(i), b"%d" % i) for i in range(100)])
     assert len(zl) == 100 and zl
     zl.clear()
     assert len(zl) == 0 and not zl and list(zl) == []
@@ -289,13 +290,13 @@ def test_clear_and_len():
     (lambda z: z.__delitem__("a"), TypeError),
     (lambda z: z.__delitem__(9), IndexError),
     (lambda z: [1, 2] in z, TypeError),
-    (lambda z: ZSkipList(5), TypeError),
-    (lambda z: ZSkipList([1, 2]), TypeError),
-    (lambda z: ZSkipList([(1.0, "a")]), TypeError),
-    (lambda z: ZSkipList(x=1), TypeError),
+    (lambda z: ZIndex(5), TypeError),
+    (lambda z: ZIndex([1, 2]), TypeError),
+    (lambda z: ZIndex([(1.0, "a")]), TypeError),
+    (lambda z: ZIndex(x=1), TypeError),
 ])
 def test_wrong_arguments_raise(call, exc):
-    zl = ZSkipList([(float(i), b"%d" % i) for i in range(5)])
+    zl = ZIndex([(float(i), b"%d" % i) for i in range(5)])
     with pytest.raises(exc):
         call(zl)
     assert list(zl) == [(float(i), b"%d" % i) for i in range(5)]
@@ -303,7 +304,7 @@ def test_wrong_arguments_raise(call, exc):
 
 
 def test_int_scores_are_stored_as_floats():
-    zl = ZSkipList()
+    zl = ZIndex()
     zl.insert(3, b"a")
     zl.add((True, b"b"))
     assert list(zl) == [(1.0, b"b"), (3.0, b"a")]
@@ -311,7 +312,7 @@ def test_int_scores_are_stored_as_floats():
 
 
 def test_mutation_during_iteration_raises_not_crashes():
-    zl = ZSkipList([(float(i), b"%d" % i) for i in range(50)])
+    zl = ZIndex([(float(i), b"%d" % i) for i in range(50)])
     for make in (iter, reversed, lambda z: z.islice(5, 40), lambda z: z.islice(5, 40, reverse=True)):
         it = make(zl)
         next(it)
@@ -333,7 +334,7 @@ def test_mutation_during_iteration_raises_not_crashes():
 
 
 def test_iterator_outlives_the_name():
-    zl = ZSkipList([(1.0, b"a"), (2.0, b"b")])
+    zl = ZIndex([(1.0, b"a"), (2.0, b"b")])
     it = iter(zl)
     del zl
     gc.collect()
@@ -341,7 +342,7 @@ def test_iterator_outlives_the_name():
 
 
 def test_length_hint():
-    zl = ZSkipList([(float(i), b"%d" % i) for i in range(10)])
+    zl = ZIndex([(float(i), b"%d" % i) for i in range(10)])
     it = zl.islice(2, 7)
     assert it.__length_hint__() == 5
     next(it)
@@ -351,7 +352,7 @@ def test_length_hint():
 def test_member_refcounts():
     m = b"member-" + bytes(range(20))  # a fresh object, not interned
     base = sys.getrefcount(m)
-    zl = ZSkipList()
+    zl = ZIndex()
     zl.insert(1.0, m)
     assert sys.getrefcount(m) == base + 1
     zl.move(1.0, 2.0, m)
@@ -367,7 +368,7 @@ def test_member_refcounts():
     zl.insert(1.0, m)
     zl.clear()
     assert sys.getrefcount(m) == base
-    zl = ZSkipList([(1.0, m)])
+    zl = ZIndex([(1.0, m)])
     assert sys.getrefcount(m) == base + 1
     del zl
     assert sys.getrefcount(m) == base
@@ -377,7 +378,7 @@ def test_no_leak_in_churn():
     members = [b"x%d" % i for i in range(2000)]
 
     def churn():
-        zl = ZSkipList()
+        zl = ZIndex()
         cur = {}
         rnd = random.Random(3)
         for _ in range(20000):
@@ -413,7 +414,7 @@ def test_no_leak_in_churn():
 
 def test_many_levels():
     n = 100000
-    zl = ZSkipList([(float(i), b"%d" % i) for i in range(n)])
+    zl = ZIndex([(float(i), b"%d" % i) for i in range(n)])
     zl._check()
     for i in (0, 1, 2, 4095, 4096, 65537, n - 2, n - 1):
         assert zl[i] == (float(i), b"%d" % i)
@@ -424,13 +425,85 @@ def test_many_levels():
 
 
 def test_fallback_when_the_extension_is_missing():
-    """Without redkeep._zsl (no compiler at install), ZSet runs on PyZSkipList."""
+    """Without redkeep._zindex (no compiler at install), ZSet runs on PyZIndex."""
     code = (
-        "import sys; sys.modules['redkeep._zsl'] = None\n"
+        "import sys; sys.modules['redkeep._zindex'] = None\n"
         "from redkeep.commands import sortedset as ss\n"
-        "assert ss.ZSkipList is ss.PyZSkipList\n"
+        "assert ss.ZIndex is ss.PyZIndex\n"
         "z = ss.ZSet([(b'a', 2.0), (b'b', 1.0)])\n"
         "z.set_score(b'a', 0.5); z.insert(b'c', 3.0); z.remove(b'b')\n"
         "assert list(z.sl) == [(0.5, b'a'), (3.0, b'c')] and z.rank(b'c') == 1\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- the B+tree's node splits, borrows and merges at every level ----------------
+
+_CHURN = r'''
+import random, sys
+from sortedcontainers import SortedList
+from redkeep._zindex import ZIndex
+rnd = random.Random(int(sys.argv[1]))
+zl, model, cur = ZIndex(), SortedList(), {}
+pool = [b"m%d" % i for i in range(int(sys.argv[2]))]
+for step in range(int(sys.argv[3])):
+    grow = (step // (len(pool) // 2)) % 2 == 0      # alternately grow and shrink
+    m = rnd.choice(pool)
+    s = float(rnd.randrange(-30, 30)) if rnd.random() < 0.5 else rnd.random() * 1000
+    op = rnd.random()
+    if m not in cur:
+        if grow or op < 0.2:
+            zl.insert(s, m); model.add((s, m)); cur[m] = s
+    elif op < 0.4:
+        assert zl.move(cur[m], s, m)
+        model.remove((cur[m], m)); model.add((s, m)); cur[m] = s
+    elif op < (0.5 if grow else 0.9):
+        old = cur.pop(m)
+        assert zl.delete(old, m)
+        model.remove((old, m))
+    elif len(model) > 3:
+        a = rnd.randrange(len(model)); b = min(len(model), a + rnd.randrange(1, 9))
+        for _, m2 in model[a:b]:
+            del cur[m2]
+        del zl[a:b]; del model[a:b]
+    if step % int(sys.argv[4]) == 0:
+        zl._check()
+        assert list(zl) == list(model) and list(reversed(zl)) == list(reversed(model))
+        if model:
+            r = rnd.randrange(len(model))
+            assert zl[r] == model[r] and zl.rank(*model[r]) == r
+zl._check()
+assert list(zl) == list(model)
+'''
+
+
+def test_churn_production_nodes():
+    """Thousands of elements: three levels of 32-wide nodes, emptied and
+    refilled."""
+    subprocess.run([sys.executable, "-c", _CHURN, "5", "6000", "60000", "2000"], check=True)
+
+
+def test_churn_small_nodes(tmp_path):
+    """The same code built with 4-entry leaves and 8-child inner nodes (the
+    smallest the invariants allow), so that a few hundred elements make a
+    tree six levels deep and every operation splits, borrows or merges;
+    checked after every step."""
+    src = __import__("pathlib").Path(__file__).resolve().parents[2] / "src" / "redkeep" / "_zindex.c"
+    pkg = tmp_path / "redkeep"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    build = (
+        "from setuptools import setup, Extension\n"
+        f"setup(name='t', ext_modules=[Extension('redkeep._zindex', [{str(src)!r}],"
+        " extra_compile_args=['-O1', '-DLCAP=4', '-DICAP=8'])])\n"
+    )
+    (tmp_path / "build.py").write_text(build)
+    r = subprocess.run([sys.executable, "build.py", "build_ext", "--build-lib", str(tmp_path), "-q"],
+                       cwd=tmp_path, capture_output=True, text=True)
+    if r.returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail("cannot build the small-node variant: " + r.stderr[-2000:])
+        pytest.skip("no C compiler")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    for seed in ("1", "2", "3"):
+        subprocess.run([sys.executable, "-c", _CHURN, seed, "300", "6000", "1"], check=True, env=env)
