@@ -618,7 +618,7 @@ def test_write_error_gives_misconf_until_the_disk_recovers(tmp_path):
             c1.send(encode("SET", "big", "x" * 100))  # cannot be logged
             # A connection that talks in the same loop turn as the failed write may have
             # observed it and is held with it: probe with fresh, short-lived connections.
-            wait_for(lambda: _probe(s.port, "SET", "other", "1").startswith(b"-MISCONF"), 5, what="MISCONF")
+            wait_for(lambda: _probe(s.port, "SET", "other", "1").startswith(b"-MISCONF"), 15, what="MISCONF")
             misconf = c2.call("SET", "other", "1")
             ping = c2.call("PING")
             read_reply = c2.call("GET", "before")
@@ -626,7 +626,7 @@ def test_write_error_gives_misconf_until_the_disk_recovers(tmp_path):
             assert info["aof_last_write_status"] == "err"
             resource.prlimit(s.proc.pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
             big = c1.read_reply()  # redkeep holds it until logged; Redis already sent it
-            wait_for(lambda: c2.call("SET", "other", "2") == b"+OK\r\n", 5, what="recovery")
+            wait_for(lambda: c2.call("SET", "other", "2") == b"+OK\r\n", 15, what="recovery")
             assert "AOF write error looks solved, Redis can write again." in s.read_log()
             results.append((misconf, ping, read_reply, big))
             c1.close()
