@@ -152,7 +152,10 @@ def run_server(config) -> None:
     # The memory baseline: the interpreter, the code, and the command table
     # with its docs (Redis has those in its binary) are not used_memory.
     server.mem_baseline = zmalloc.heap_in_use()
-    loop.run_until_complete(server.start())
+    _run_phase(loop, server, server.start())
+    if server.exited:  # a signal's shutdown already ran
+        loop.close()
+        return
     if config["daemonize"] or config["pidfile"]:
         # After listening, as Redis: a server that failed to start leaves no pid file.
         server.pidfile_path = config["pidfile"] or DEFAULT_PID_FILE
@@ -162,12 +165,28 @@ def run_server(config) -> None:
     server.mem_startup = server.used_memory()
     rdb = RdbPersistence(server)
     # The AOF, when on, takes precedence over the RDB (loadDataFromDisk).
-    loop.run_until_complete(Aof(server).startup(rdb))
-    for hook in startup_hooks:
-        hook(server)
-    log.notice("Ready to accept connections")
+    _run_phase(loop, server, Aof(server).startup(rdb))
     try:
-        loop.run_forever()
+        if not server.exited:
+            for hook in startup_hooks:
+                hook(server)
+            log.notice("Ready to accept connections")
+            loop.run_forever()
     finally:
         loop.close()
     sys.stdout.flush()
+
+
+def _run_phase(loop, server, coro) -> None:
+    """Run one start-up phase of the loop.  SIGTERM/SIGINT can shut the
+    server down in the middle of one (during loading, as in Redis): the loop
+    is then stopped before the phase's coroutine is done, which asyncio
+    reports as a RuntimeError, and no later phase may start (a run_forever
+    after that would never end)."""
+    task = loop.create_task(coro)
+    try:
+        loop.run_until_complete(task)
+    except RuntimeError:
+        if not server.exited:
+            raise
+        task.cancel()
