@@ -117,10 +117,11 @@ class Client(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         server = self.server
+        parser = self.parser
         reqs = []
         perr = None
         try:
-            self.parser.feed(data, reqs)
+            parser.feed(data, reqs)
         except ProtocolError as e:
             perr = e
         server.stat_net_input_bytes += len(data)
@@ -147,13 +148,14 @@ class Client(asyncio.Protocol):
             self.transport.pause_reading()
         if self.closing:
             self.transport.close()
-        elif not self.queued and self.parser.buffered() > server.query_buffer_limit and not self.is_master:
-            head = sds_repr(unparsed_query(self.parser)[:64].decode("utf-8", "surrogateescape"))
+        elif ((parser.pending or parser.inline_buf) and not self.queued
+              and parser.buffered() > server.query_buffer_limit and not self.is_master):
+            head = sds_repr(unparsed_query(parser)[:64].decode("utf-8", "surrogateescape"))
             server.log.warning("Closing client that reached max query buffer length: %s (qbuf initial bytes: %s)",
                                self.describe(), head)
             self.transport.close()
-        elif self.parser.held:
-            self.parser.held = False
+        elif parser.held:
+            parser.held = False
             server.loop.call_soon(self._feed_held)
 
     def _feed_held(self) -> None:
@@ -201,7 +203,12 @@ class Client(asyncio.Protocol):
             # close must follow the reply).
             if self.deferred is None:
                 self.deferred = data
-                self.server.defer_write(self)
+                server = self.server
+                pending = server.deferred_writes
+                if pending and server.loop is not None:
+                    pending.append(self)  # (Server.defer_write, written out)
+                else:
+                    server.defer_write(self)
             else:
                 self.deferred += data
             return

@@ -390,6 +390,41 @@ class RequestParser:
         if not self.authenticated:
             self._feed_unauthenticated(data, out)
             return
+        if data[:1] == b"*" and not self.pending:
+            # The common case, whole multibulk requests, without the calls
+            # and bookkeeping of _multibulk (same checks and outcomes): one
+            # read of one request is the unit of -P 1 traffic.
+            reader = self.reader
+            reader.feed(data)
+            gets = reader.gets
+            append = out.append
+            while True:
+                try:
+                    req = gets()
+                except hiredis.ProtocolError:
+                    break
+                if type(req) is list:
+                    for a in req:
+                        if type(a) is not bytes:
+                            break
+                    else:
+                        if req:
+                            append(req)
+                        req = None
+                if req is None:  # a request, or "*-1\r\n" (ignored as Redis does)
+                    if reader.has_data():
+                        continue
+                    if self.next_check != CHECK_PARTIAL:
+                        self.next_check = CHECK_PARTIAL
+                    return  # at a request boundary
+                if req is False:
+                    # ends inside a request: keep its bytes (see _multibulk)
+                    self.pending += data
+                    self._check_partial()
+                    return
+                break  # not a request of bulk strings
+            self.pending += data
+            data = self._recover()
         while data:
             if not self.pending and data[0] != 0x2A:
                 data = self._inline(data, out)
@@ -445,22 +480,28 @@ class RequestParser:
     def _multibulk(self, data: bytes, out: list) -> bytes:
         reader = self.reader
         reader.feed(data)
-        pending = self.pending
-        pending += data
         gets = reader.gets
         has_data = reader.has_data
         append = out.append
         authenticated = self.authenticated
+        # ``pending`` keeps the bytes since the last request boundary, for
+        # _recover and the partial-request checks.  hiredis was fed all of
+        # ``data``, so a boundary (no bytes left after a request) can only
+        # be at its end: the bytes are kept only when it ends mid-request,
+        # not copied on every read.
+        boundary = False
         while True:
             try:
                 req = gets()
             except hiredis.ProtocolError:
+                self.pending += data
                 return self._recover()
             if req is False:
                 break
             if type(req) is list:
                 for a in req:
                     if type(a) is not bytes:
+                        self.pending += data
                         return self._recover()
                 if not authenticated:
                     if len(req) > UNAUTH_MAX_ARGS:
@@ -471,23 +512,33 @@ class RequestParser:
                 if req:
                     append(req)
             elif req is not None:  # None: "*-1\r\n", ignored as Redis does
+                self.pending += data
                 return self._recover()
             # Right after hiredis returns a request it has not looked at the
             # next one: no buffered bytes means we are at a boundary.  (Not
             # after gets() says False: it may hold a type byte it consumed.)
-            if not has_data():
+            boundary = not has_data()
+        pending = self.pending
+        if boundary:
+            if pending:
                 pending.clear()
-        if pending and (len(pending) < CHECK_PARTIAL or len(pending) > self.next_check):
-            # A partial request: check its headers now, so that a bogus
-            # length is refused at once (Redis does it as the header arrives)
-            # and a huge one before we buffer the data it announces.
+            if self.next_check != CHECK_PARTIAL:
+                self.next_check = CHECK_PARTIAL
+            return b""
+        pending += data
+        self._check_partial()
+        return b""
+
+    def _check_partial(self) -> None:
+        """A partial request is buffered: check its headers now, so that a
+        bogus length is refused at once (Redis does it as the header
+        arrives) and a huge one before we buffer the data it announces."""
+        pending = self.pending
+        if len(pending) < CHECK_PARTIAL or len(pending) > self.next_check:
             self._skip_complete()
             if len(pending) >= CHECK_PARTIAL:
                 self.next_check = len(pending) * 2
             check_multibulk(bytes(pending), self.max_bulk, self.authenticated, self.exempt)
-        elif not pending:
-            self.next_check = CHECK_PARTIAL
-        return b""
 
     def _recover(self) -> bytes:
         """hiredis refused the stream (or parsed a non-request): find the
