@@ -30,6 +30,7 @@
 #include <Python.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -157,6 +158,20 @@ static void notify(Worker *self) {
 
 static void *worker_main(void *arg) {
     Worker *self = (Worker *)arg;
+    /* SCHED_BATCH: a worker woken by its write or fsync completing does
+     * not preempt the event loop; it runs when the loop waits (as it does
+     * once the held clients have nothing more to send) or at the next
+     * scheduling point.  On one shared core each preemption was two context
+     * switches of ~4 us in this VM, three times per group (start, data
+     * written, inode written).  Measured with redis-benchmark SET -c 50 -P 1,
+     * everything on one core: context switches 0.35 -> 0.18 per command,
+     * fsyncs 0.045 -> 0.030 per command (bigger groups), server CPU -10% per
+     * command; ops/s within the noise at -P 1 and -P 16.  Failure to set it
+     * changes nothing else. */
+    {
+        struct sched_param sp = {0};
+        (void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+    }
     job **g = malloc(GROUP_MAX * sizeof(job *));
     pthread_mutex_lock(&self->mu);
     if (g == NULL) {
