@@ -3,8 +3,8 @@
 Runs redis-benchmark against both servers alternately (A B A B ...), each server
 pinned to CPU 0 and redis-benchmark to CPU 1, and prints per command the median
 ratio redkeep/Redis of requests per second, and each server's CPU time per
-operation (from /proc/<pid>/stat).  Also reports memory per key: RSS after
-loading 1M `SET key:N value` through redis-cli --pipe.
+operation (from /proc/<pid>/stat).  Also reports memory per key: the RSS
+growth of a fresh server loading 1M `SET key:N value` through redis-cli --pipe.
 
     python bench/bench_core.py [--rounds 3] [--requests 200000] [--pipeline 1 16]
 """
@@ -101,21 +101,28 @@ def main() -> None:
                 print(f"{k:8} {a:12.0f} {b:12.0f} {statistics.median(ratios):7.2f}")
             for name in servers:
                 print(f"server CPU per op, {name}: {statistics.median(cpu[name]) * 1e6:.2f} us")
-        if args.keys:
-            print(f"\n== memory: RSS after {args.keys} SET key:N value ==")
-            per = {}
-            for name, s in servers.items():
-                s.client().flushall()
+    finally:
+        for s in servers.values():
+            s.kill()
+    if args.keys:
+        # Fresh processes: a server that ran the throughput tests keeps the
+        # memory it freed (pymalloc arenas, jemalloc), and the keys would
+        # fill that first, hiding their real cost (redkeep showed 103-109
+        # bytes/key that way against 142 from a fresh start).
+        print(f"\n== memory: RSS growth of a fresh server loading {args.keys} SET key:N value ==")
+        per = {}
+        for name, real in (("redkeep", False), ("redis", True)):
+            s = ServerProcess(real=real).start()
+            try:
                 base = rss_bytes(s.proc.pid)
                 load_keys(s.port, args.keys)
                 wait_for(lambda: s.client().dbsize() == args.keys, 60)
                 after = rss_bytes(s.proc.pid)
-                per[name] = (after - base) / args.keys
-                print(f"{name}: RSS {after / 2**20:.1f} MiB, {per[name]:.0f} bytes/key")
-            print(f"ratio redkeep/redis bytes per key: {per['redkeep'] / per['redis']:.2f}")
-    finally:
-        for s in servers.values():
-            s.kill()
+            finally:
+                s.kill()
+            per[name] = (after - base) / args.keys
+            print(f"{name}: RSS {after / 2**20:.1f} MiB, {per[name]:.0f} bytes/key")
+        print(f"ratio redkeep/redis bytes per key: {per['redkeep'] / per['redis']:.2f}")
 
 
 if __name__ == "__main__":
