@@ -390,41 +390,6 @@ class RequestParser:
         if not self.authenticated:
             self._feed_unauthenticated(data, out)
             return
-        if data[:1] == b"*" and not self.pending:
-            # The common case, whole multibulk requests, without the calls
-            # and bookkeeping of _multibulk (same checks and outcomes): one
-            # read of one request is the unit of -P 1 traffic.
-            reader = self.reader
-            reader.feed(data)
-            gets = reader.gets
-            append = out.append
-            while True:
-                try:
-                    req = gets()
-                except hiredis.ProtocolError:
-                    break
-                if type(req) is list:
-                    for a in req:
-                        if type(a) is not bytes:
-                            break
-                    else:
-                        if req:
-                            append(req)
-                        req = None
-                if req is None:  # a request, or "*-1\r\n" (ignored as Redis does)
-                    if reader.has_data():
-                        continue
-                    if self.next_check != CHECK_PARTIAL:
-                        self.next_check = CHECK_PARTIAL
-                    return  # at a request boundary
-                if req is False:
-                    # ends inside a request: keep its bytes (see _multibulk)
-                    self.pending += data
-                    self._check_partial()
-                    return
-                break  # not a request of bulk strings
-            self.pending += data
-            data = self._recover()
         while data:
             if not self.pending and data[0] != 0x2A:
                 data = self._inline(data, out)
@@ -478,56 +443,53 @@ class RequestParser:
         return data[nl + 1 :]
 
     def _multibulk(self, data: bytes, out: list) -> bytes:
+        """Multibulk requests: hiredis parses them, this checks what it
+        returns as Redis would.  Returns what follows an error that turned
+        out to be an inline request (see _recover), else b"".
+
+        ``pending`` keeps the bytes since the last request boundary, for
+        _recover and the partial-request checks.  hiredis is fed all of
+        ``data``, so a boundary (nothing left after a request) can only be
+        at its end: the bytes are kept only when a read ends inside a
+        request, not copied on every read (-P 1 traffic is one read per
+        request)."""
         reader = self.reader
         reader.feed(data)
         gets = reader.gets
-        has_data = reader.has_data
         append = out.append
-        authenticated = self.authenticated
-        # ``pending`` keeps the bytes since the last request boundary, for
-        # _recover and the partial-request checks.  hiredis was fed all of
-        # ``data``, so a boundary (no bytes left after a request) can only
-        # be at its end: the bytes are kept only when it ends mid-request,
-        # not copied on every read.
-        boundary = False
         while True:
             try:
                 req = gets()
             except hiredis.ProtocolError:
-                self.pending += data
-                return self._recover()
-            if req is False:
                 break
             if type(req) is list:
                 for a in req:
                     if type(a) is not bytes:
-                        self.pending += data
-                        return self._recover()
-                if not authenticated:
-                    if len(req) > UNAUTH_MAX_ARGS:
-                        raise ProtocolError("unauthenticated multibulk length")
-                    for a in req:
-                        if len(a) > UNAUTH_MAX_BULK:
-                            raise ProtocolError("unauthenticated bulk length")
-                if req:
-                    append(req)
-            elif req is not None:  # None: "*-1\r\n", ignored as Redis does
+                        break
+                else:
+                    if not self.authenticated:
+                        _check_unauthenticated(req)
+                    if req:
+                        append(req)
+                    req = None
+            if req is None:  # a request, or "*-1\r\n" (ignored as Redis does)
+                # Right after hiredis returns a request it has not looked at
+                # the next one: nothing buffered means a boundary.  (Not
+                # after gets() says False: it may hold a type byte it took.)
+                if reader.has_data():
+                    continue
+                if self.pending:
+                    self.pending.clear()
+                if self.next_check != CHECK_PARTIAL:
+                    self.next_check = CHECK_PARTIAL
+                return b""
+            if req is False:  # the read ends inside a request
                 self.pending += data
-                return self._recover()
-            # Right after hiredis returns a request it has not looked at the
-            # next one: no buffered bytes means we are at a boundary.  (Not
-            # after gets() says False: it may hold a type byte it consumed.)
-            boundary = not has_data()
-        pending = self.pending
-        if boundary:
-            if pending:
-                pending.clear()
-            if self.next_check != CHECK_PARTIAL:
-                self.next_check = CHECK_PARTIAL
-            return b""
-        pending += data
-        self._check_partial()
-        return b""
+                self._check_partial()
+                return b""
+            break  # not a request of bulk strings
+        self.pending += data
+        return self._recover()
 
     def _check_partial(self) -> None:
         """A partial request is buffered: check its headers now, so that a
@@ -565,6 +527,15 @@ class RequestParser:
             pos = end
         if pos:
             del buf[:pos]
+
+
+def _check_unauthenticated(req: list) -> None:
+    """Redis's limits on a multibulk request before authentication."""
+    if len(req) > UNAUTH_MAX_ARGS:
+        raise ProtocolError("unauthenticated multibulk length")
+    for a in req:
+        if len(a) > UNAUTH_MAX_BULK:
+            raise ProtocolError("unauthenticated bulk length")
 
 
 def _complete_request_end(buf: bytes, pos: int):
