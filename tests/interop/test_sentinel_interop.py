@@ -72,7 +72,7 @@ def test_sentinel_failover_and_rejoin():
     events = None
     try:
         master.client().set("before", "1")
-        wait_for(lambda: replica.client().get("before") == b"1", 15, what="initial sync")
+        wait_for(lambda: replica.client().get("before") == b"1", 30, what="initial sync")
         sentinels = Sentinels(master.port)
         s0 = sentinels.clients[0]
         # Discovery: each sentinel finds the replica in the primary's INFO
@@ -92,12 +92,12 @@ def test_sentinel_failover_and_rejoin():
 
         events = redis.Redis(port=sentinels.ports[1], decode_responses=True).pubsub()
         events.subscribe("+switch-master")
-        wait_for(lambda: events.get_message(timeout=0.1) is not None, 10, what="subscribed")
+        wait_for(lambda: events.get_message(timeout=0.1) is not None, 30, what="subscribed")
 
         master.kill()  # SIGKILL: the primary dies
         wait_for(lambda: all(_master_port(c) == replica.port for c in sentinels.clients), 60, what="failover")
         assert replica.client().execute_command("ROLE")[0] == b"master"
-        msg = wait_for(lambda: events.get_message(timeout=0.5), 10, what="+switch-master")
+        msg = wait_for(lambda: events.get_message(timeout=0.5), 30, what="+switch-master")
         assert msg["data"] == f"mymaster 127.0.0.1 {master.port} 127.0.0.1 {replica.port}"
 
         def write_through_sentinel():
