@@ -318,6 +318,11 @@ def test_sort_numeric_and_alpha(differ):
            ("SORT", "z", "BY", "nosort", "DESC"), ("SORT", "z", "BY", "nosort", "LIMIT", "1", "5"),
            ("SORT", "z", "BY", "nosort", "DESC", "LIMIT", "1", "1"), ("SORT", "z"),
            ("SORT", "l", "BY", "nosort"), ("SORT", "l", "BY", "nosort", "DESC", "LIMIT", "2", "3"))
+    # SORT turns a listpack sorted set into a skiplist, even when it fails,
+    # but not when its arguments are refused.
+    checks(differ, ("ZADD", "zl", "1", "a", "2", "b"), ("SORT", "zl", "LIMIT", "x", "1"),
+           ("OBJECT", "ENCODING", "zl"), ("SORT_RO", "zl"), ("OBJECT", "ENCODING", "zl"),
+           ("ZADD", "zl2", "1", "a"), ("SORT", "zl2", "BY", "nosort"), ("OBJECT", "ENCODING", "zl2"))
     # Overflow/underflow (ERANGE) last: Redis never clears errno before strtod,
     # so after one of these even valid numbers fail until errno changes.
     checks(differ, ("RPUSH", "over", "1e400"), ("SORT", "over"))

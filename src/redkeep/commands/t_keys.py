@@ -784,6 +784,11 @@ def _sort_generic(c, argv, readonly: bool):
         kind = type_name(v)
         if kind not in ("list", "set", "zset"):
             raise wrongtype()
+        if kind == "zset":
+            # Redis converts a sorted set it sorts to a skiplist ("Destructively
+            # convert encoded sorted sets for SORT"), for good: OBJECT
+            # ENCODING and the RDB type show it.
+            v.big = True
 
     if dontsort and kind == "set" and storekey is not None:
         dontsort = False
