@@ -209,6 +209,17 @@ def test_float_sums_follow_redis_order(differ):
            ("ZINTER", "3", "a", "c", "b", "WITHSCORES"), ("ZINTER", "2", "a", "c", "WEIGHTS", "0.1", "0.7", "WITHSCORES"))
 
 
+def test_nan_products_in_set_operations(differ):
+    """inf * 0 is NaN: zeroed for a union's inputs and an intersection's
+    first, aggregated as it is for the others (SUM gives 0, MIN and MAX keep
+    the score)."""
+    checks(differ, ("ZADD", "a", "5", "x", "inf", "y", "-inf", "z"), ("ZADD", "b", "inf", "x", "3", "y", "2", "z"),
+           *[(op, "2", "a", "b", "WEIGHTS", w1, w2, "AGGREGATE", agg, "WITHSCORES")
+             for op in ("ZINTER", "ZUNION") for w1, w2 in (("1", "0"), ("0", "1"), ("-1", "0"))
+             for agg in ("SUM", "MIN", "MAX")],
+           ("ZINTERSTORE", "d", "2", "a", "a", "WEIGHTS", "-1", "0"), ("ZRANGE", "d", "0", "-1", "WITHSCORES"))
+
+
 def test_randmember_and_scan(differ, resp3):
     d = differ
     seed(d)

@@ -802,10 +802,10 @@ def _setop(c, argv, numkeys_idx: int, op: int, store: bool, card: bool):
                 v = o.get(m)
                 if v is None:
                     break
-                v = w * v
-                if v != v:
-                    v = 0.0
-                score = _aggregate(score, v, agg)
+                # Unlike the first input's (and every input of a union), a
+                # NaN product (inf * 0) is not zeroed here: Redis aggregates
+                # it as it is, so SUM gives 0 and MIN/MAX keep the score.
+                score = _aggregate(score, w * v, agg)
             else:
                 res[m] = score
         return res, withscores
