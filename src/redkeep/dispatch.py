@@ -79,9 +79,7 @@ class Dispatcher:
         # What the inline path depends on, read once per batch and again
         # after anything that went through process(): inline commands
         # (Command.inline_ok) cannot change it.
-        # (_inline_allowed, written out: this runs once per read)
-        fast = (self.pause_kind is None and c.multi is None and not self.checks_needed and self.snapshot is None
-                and not self.monitors and c.authenticated and not c.reply_mode)
+        fast = self._inline_allowed(c)
         slow_ns = self.slowlog_threshold_ns
         self.current_client = c
         t0 = perf()

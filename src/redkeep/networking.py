@@ -203,12 +203,7 @@ class Client(asyncio.Protocol):
             # close must follow the reply).
             if self.deferred is None:
                 self.deferred = data
-                server = self.server
-                pending = server.deferred_writes
-                if pending and server.loop is not None:
-                    pending.append(self)  # (Server.defer_write, written out)
-                else:
-                    server.defer_write(self)
+                self.server.defer_write(self)
             else:
                 self.deferred += data
             return

@@ -185,11 +185,7 @@ class Server(Dispatcher):
         pending = self.deferred_writes
         self.deferred_writes = []
         for c in pending:
-            d = c.deferred  # (Client.flush_deferred, written out)
-            if d is not None:
-                c.deferred = None
-                if c.transport is not None:
-                    c.send(d)
+            c.flush_deferred()
 
     def propagate(self, dbid: int, argv: list) -> None:
         pending = self.also_propagate
