@@ -32,7 +32,9 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,6 +58,26 @@ typedef struct {
 
 #define MAX_THREADS 8
 
+/* A client reply held until the log data it may depend on is durable,
+ * then written to the client's socket (a dup of it, owned by the caller)
+ * by the worker whose fsync made it durable. */
+typedef struct reply {
+    struct reply *next;
+    int fd;
+    long long gen;
+    size_t len;
+    char data[];
+} reply;
+
+/* What a full socket did not take: handed back to the loop, which queues it
+ * on the client's transport (order kept: the socket stays "diverted" until
+ * then). */
+typedef struct {
+    int fd;
+    size_t len;
+    char *data;
+} leftover;
+
 typedef struct {
     PyObject_HEAD
     pthread_t threads[MAX_THREADS];
@@ -76,6 +98,16 @@ typedef struct {
     result *res;              /* jobs written since the last poll, in order */
     size_t nres, capres;
     unsigned long long groups, jobs_done;
+    /* replies (under mu, except the writes, which run under send_mu) */
+    pthread_mutex_t send_mu;  /* one sender at a time: per-socket order */
+    reply *rhead, *rtail;
+    long long acked;          /* replies up to this generation are out */
+    long long npending;       /* replies queued or being written, plus leftovers */
+    int *fdpend;              /* per fd: replies queued or being written */
+    unsigned char *diverted;  /* per fd: a write came up short; the rest goes back to the loop */
+    int fdcap;
+    leftover *left;
+    size_t nleft, capleft;
 } Worker;
 
 /* Write every job of the group (same fd) with writev, retrying short writes
@@ -154,6 +186,115 @@ static void notify(Worker *self) {
     }
 }
 
+
+/* The per-fd tables cover fd; grown by the loop thread only, under send_mu
+ * and mu (the senders read ``diverted`` under send_mu alone). */
+static int grow_fd_tables(Worker *self, int fd) {
+    if (fd < self->fdcap) return 0;
+    int cap = self->fdcap ? self->fdcap : 64;
+    while (cap <= fd) cap *= 2;
+    pthread_mutex_lock(&self->send_mu);
+    pthread_mutex_lock(&self->mu);
+    int rc = 0;
+    int *p = realloc(self->fdpend, (size_t)cap * sizeof(int));
+    if (p == NULL) rc = -1;
+    else {
+        self->fdpend = p;
+        unsigned char *d = realloc(self->diverted, (size_t)cap);
+        if (d == NULL) rc = -1;
+        else {
+            self->diverted = d;
+            memset(p + self->fdcap, 0, (size_t)(cap - self->fdcap) * sizeof(int));
+            memset(d + self->fdcap, 0, (size_t)(cap - self->fdcap));
+            self->fdcap = cap;
+        }
+    }
+    pthread_mutex_unlock(&self->mu);
+    pthread_mutex_unlock(&self->send_mu);
+    return rc;
+}
+
+/* Under mu. */
+static int push_leftover(Worker *self, int fd, const char *data, size_t len) {
+    if (self->nleft == self->capleft) {
+        size_t cap = self->capleft ? self->capleft * 2 : 16;
+        leftover *l = realloc(self->left, cap * sizeof(leftover));
+        if (l == NULL) return -1;
+        self->left = l;
+        self->capleft = cap;
+    }
+    char *copy = malloc(len ? len : 1);
+    if (copy == NULL) return -1;
+    memcpy(copy, data, len);
+    self->left[self->nleft].fd = fd;
+    self->left[self->nleft].len = len;
+    self->left[self->nleft].data = copy;
+    self->nleft++;
+    self->npending++;
+    return 0;
+}
+
+/* Write every held reply up to generation ``upto`` (now durable), in the
+ * order they were held, as Redis writes its clients' buffers right after
+ * the fsync in beforeSleep.  Why here and not on the loop: the replies go
+ * out the moment the fsync returns, without waiting for the loop to wake
+ * and without a Python call per reply (measured below, aof_writer.py).
+ * A socket that does not take a whole reply is "diverted": the rest of it,
+ * and of any later reply held for it, goes back to the loop (poll), which
+ * queues it on the client's transport. */
+static void send_ready(Worker *self, long long upto) {
+    pthread_mutex_lock(&self->send_mu);
+    pthread_mutex_lock(&self->mu);
+    reply *list = NULL, **tailp = &list;
+    while (self->rhead != NULL && self->rhead->gen <= upto) {
+        reply *r = self->rhead;
+        self->rhead = r->next;
+        r->next = NULL;
+        *tailp = r;
+        tailp = &r->next;
+    }
+    if (self->rhead == NULL) self->rtail = NULL;
+    pthread_mutex_unlock(&self->mu);
+
+    for (reply *r = list; r != NULL; r = r->next) {
+        size_t off = 0;
+        if (!self->diverted[r->fd]) {
+            while (off < r->len) {
+                ssize_t w = send(r->fd, r->data + off, r->len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (w > 0) {
+                    off += (size_t)w;
+                    continue;
+                }
+                if (w < 0 && errno == EINTR) continue;
+                if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) self->diverted[r->fd] = 1;
+                else off = r->len; /* the peer is gone: dropped, as the loop would */
+                break;
+            }
+        }
+        r->gen = (long long)off; /* reused: bytes taken by the socket */
+    }
+
+    pthread_mutex_lock(&self->mu);
+    int gave_back = 0;
+    reply *r = list;
+    while (r != NULL) {
+        reply *nx = r->next;
+        size_t off = (size_t)r->gen;
+        self->fdpend[r->fd]--;
+        self->npending--;
+        if (off < r->len) {
+            if (push_leftover(self, r->fd, r->data + off, r->len - off) < 0 && !self->err_stage) fail(self, 1, ENOMEM);
+            gave_back = 1;
+        }
+        free(r);
+        r = nx;
+    }
+    if (upto > self->acked) __atomic_store_n(&self->acked, upto, __ATOMIC_RELEASE);
+    if (gave_back) notify(self);
+    pthread_mutex_unlock(&self->mu);
+    pthread_mutex_unlock(&self->send_mu);
+}
+
 #define GROUP_MAX 1024
 
 static void *worker_main(void *arg) {
@@ -227,7 +368,13 @@ static void *worker_main(void *arg) {
             free(g[i]);
         }
         if (stage) fail(self, stage, err);
-        else if (covered > self->durable) __atomic_store_n(&self->durable, covered, __ATOMIC_RELEASE);
+        else if (covered > self->durable) self->durable = covered;
+        long long upto = self->durable;
+        int send = !stage && self->rhead != NULL && self->rhead->gen <= upto;
+        pthread_mutex_unlock(&self->mu);
+        if (send) send_ready(self, upto);
+        pthread_mutex_lock(&self->mu);
+        if (!stage && upto > self->acked) __atomic_store_n(&self->acked, upto, __ATOMIC_RELEASE);
         self->groups++;
         self->jobs_done += n;
         self->busy--;
@@ -254,6 +401,7 @@ static int Worker_init(Worker *self, PyObject *args, PyObject *kwds) {
     self->notify_fd = notify_fd;
     pthread_mutex_init(&self->mu, NULL);
     pthread_mutex_init(&self->write_mu, NULL);
+    pthread_mutex_init(&self->send_mu, NULL);
     pthread_cond_init(&self->work_cv, NULL);
     pthread_cond_init(&self->idle_cv, NULL);
     self->started = 1;
@@ -295,6 +443,16 @@ static void Worker_dealloc(Worker *self) {
         j = nx;
     }
     free(self->res);
+    reply *r = self->rhead;
+    while (r) {
+        reply *nx = r->next;
+        free(r);
+        r = nx;
+    }
+    for (size_t i = 0; i < self->nleft; i++) free(self->left[i].data);
+    free(self->left);
+    free(self->fdpend);
+    free(self->diverted);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -334,32 +492,70 @@ static PyObject *Worker_submit(Worker *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* Build [(fd, bytes)] from the leftovers; under send_mu and mu.  A socket
+ * with nothing more held is no longer diverted: the loop queues these on its
+ * transport, and whatever comes after follows them there. */
+static PyObject *take_leftovers(Worker *self) {
+    PyObject *lst = PyList_New((Py_ssize_t)self->nleft);
+    if (lst == NULL) return NULL;
+    for (size_t i = 0; i < self->nleft; i++) {
+        leftover *l = &self->left[i];
+        PyObject *t = Py_BuildValue("(iy#)", l->fd, l->data, (Py_ssize_t)l->len);
+        if (t == NULL) {
+            Py_DECREF(lst);
+            return NULL;
+        }
+        PyList_SET_ITEM(lst, (Py_ssize_t)i, t);
+    }
+    for (size_t i = 0; i < self->nleft; i++) {
+        leftover *l = &self->left[i];
+        if (self->fdpend[l->fd] == 0) self->diverted[l->fd] = 0;
+        free(l->data);
+        self->npending--;
+    }
+    self->nleft = 0;
+    return lst;
+}
+
 static PyObject *Worker_poll(Worker *self, PyObject *Py_UNUSED(ignored)) {
     pthread_mutex_lock(&self->mu);
+    int have_send = 0;
+    if (self->nleft) { /* rare: a full socket; send_mu first (lock order) */
+        pthread_mutex_unlock(&self->mu);
+        pthread_mutex_lock(&self->send_mu);
+        pthread_mutex_lock(&self->mu);
+        have_send = 1;
+    }
     self->notified = 0;
     size_t n = self->nres;
-    long long durable = self->durable;
+    long long acked = self->acked;
     int stage = self->err_stage, err = self->err_no;
+    PyObject *left = have_send ? take_leftovers(self) : PyList_New(0);
     result *copy = NULL;
-    if (n) {
+    if (left != NULL && n) {
         copy = malloc(n * sizeof(result));
         if (copy == NULL) {
-            pthread_mutex_unlock(&self->mu);
-            return PyErr_NoMemory();
+            Py_CLEAR(left);
+            PyErr_NoMemory();
+        } else {
+            memcpy(copy, self->res, n * sizeof(result));
+            self->nres = 0;
         }
-        memcpy(copy, self->res, n * sizeof(result));
-        self->nres = 0;
     }
     pthread_mutex_unlock(&self->mu);
+    if (have_send) pthread_mutex_unlock(&self->send_mu);
+    if (left == NULL) return NULL;
     PyObject *written = PyList_New((Py_ssize_t)n);
     if (written == NULL) {
         free(copy);
+        Py_DECREF(left);
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
         PyObject *t = Py_BuildValue("(LL)", copy[i].gen, copy[i].written);
         if (t == NULL) {
             Py_DECREF(written);
+            Py_DECREF(left);
             free(copy);
             return NULL;
         }
@@ -374,9 +570,110 @@ static PyObject *Worker_poll(Worker *self, PyObject *Py_UNUSED(ignored)) {
     }
     if (error == NULL) {
         Py_DECREF(written);
+        Py_DECREF(left);
         return NULL;
     }
-    return Py_BuildValue("(LNN)", durable, written, error);
+    return Py_BuildValue("(LNNN)", acked, written, error, left);
+}
+
+/* hold(fd, data, gen) -> bool.  Queue a reply for socket ``fd`` until
+ * generation ``gen`` is durable.  False when the caller may write it at
+ * once: ``gen`` is durable and nothing is held for ``fd``. */
+static PyObject *Worker_hold(Worker *self, PyObject *args) {
+    int fd;
+    long long gen;
+    Py_buffer buf;
+    if (!PyArg_ParseTuple(args, "iy*L", &fd, &buf, &gen)) return NULL;
+    if (fd < 0) {
+        PyBuffer_Release(&buf);
+        PyErr_SetString(PyExc_ValueError, "bad fd");
+        return NULL;
+    }
+    if (fd >= self->fdcap && grow_fd_tables(self, fd) < 0) {
+        PyBuffer_Release(&buf);
+        return PyErr_NoMemory();
+    }
+    pthread_mutex_lock(&self->mu);
+    if (self->fdpend[fd] == 0 && !self->diverted[fd] && gen <= self->durable) {
+        pthread_mutex_unlock(&self->mu);
+        PyBuffer_Release(&buf);
+        Py_RETURN_FALSE;
+    }
+    reply *r = malloc(sizeof(reply) + (size_t)buf.len);
+    if (r == NULL) {
+        pthread_mutex_unlock(&self->mu);
+        PyBuffer_Release(&buf);
+        return PyErr_NoMemory();
+    }
+    r->next = NULL;
+    r->fd = fd;
+    r->gen = gen;
+    r->len = (size_t)buf.len;
+    memcpy(r->data, buf.buf, (size_t)buf.len);
+    PyBuffer_Release(&buf);
+    if (self->rtail) self->rtail->next = r;
+    else self->rhead = r;
+    self->rtail = r;
+    self->fdpend[fd]++;
+    self->npending++;
+    long long upto = self->durable;
+    int ready = gen <= upto;
+    pthread_mutex_unlock(&self->mu);
+    /* Durable already, but behind replies still being written: send in order
+     * now (waits for the sender that holds send_mu; workers never take the GIL). */
+    if (ready) send_ready(self, upto);
+    Py_RETURN_TRUE;
+}
+
+/* ack(gen): generation ``gen`` is durable by other means (the loop wrote and
+ * fsynced it itself): send what waits for it. */
+static PyObject *Worker_ack(Worker *self, PyObject *args) {
+    long long gen;
+    if (!PyArg_ParseTuple(args, "L", &gen)) return NULL;
+    pthread_mutex_lock(&self->mu);
+    if (gen > self->durable) self->durable = gen;
+    long long upto = self->durable;
+    pthread_mutex_unlock(&self->mu);
+    send_ready(self, upto);
+    Py_RETURN_NONE;
+}
+
+/* forget(fd): the client is gone; drop what is held for it and close fd
+ * (the caller's dup of the socket, kept open until no sender can use it). */
+static PyObject *Worker_forget(Worker *self, PyObject *args) {
+    int fd;
+    if (!PyArg_ParseTuple(args, "i", &fd)) return NULL;
+    pthread_mutex_lock(&self->send_mu);
+    pthread_mutex_lock(&self->mu);
+    if (fd >= 0 && fd < self->fdcap) {
+        reply **pp = &self->rhead, *prev = NULL;
+        while (*pp != NULL) {
+            reply *r = *pp;
+            if (r->fd == fd) {
+                *pp = r->next;
+                self->npending--;
+                free(r);
+            } else {
+                prev = r;
+                pp = &r->next;
+            }
+        }
+        self->rtail = prev;
+        size_t k = 0;
+        for (size_t i = 0; i < self->nleft; i++) {
+            if (self->left[i].fd == fd) {
+                free(self->left[i].data);
+                self->npending--;
+            } else self->left[k++] = self->left[i];
+        }
+        self->nleft = k;
+        self->fdpend[fd] = 0;
+        self->diverted[fd] = 0;
+    }
+    pthread_mutex_unlock(&self->mu);
+    if (fd >= 0) close(fd);
+    pthread_mutex_unlock(&self->send_mu);
+    Py_RETURN_NONE;
 }
 
 static PyObject *Worker_drain(Worker *self, PyObject *Py_UNUSED(ignored)) {
@@ -403,11 +700,20 @@ static PyObject *Worker_stats(Worker *self, PyObject *Py_UNUSED(ignored)) {
 /* Read without the mutex: the loop checks it after each client's batch to
  * acknowledge a finished group at once, not at its next eventfd wake-up. */
 static PyObject *Worker_get_durable(Worker *self, void *Py_UNUSED(closure)) {
-    return PyLong_FromLongLong(__atomic_load_n(&self->durable, __ATOMIC_ACQUIRE));
+    return PyLong_FromLongLong(__atomic_load_n(&self->acked, __ATOMIC_ACQUIRE));
+}
+
+static PyObject *Worker_get_pending(Worker *self, void *Py_UNUSED(closure)) {
+    pthread_mutex_lock(&self->mu);
+    long long n = self->npending;
+    pthread_mutex_unlock(&self->mu);
+    return PyLong_FromLongLong(n);
 }
 
 static PyGetSetDef Worker_getset[] = {
-    {"durable", (getter)Worker_get_durable, NULL, "the highest generation on disk", NULL},
+    {"durable", (getter)Worker_get_durable, NULL,
+     "the highest generation on disk whose held replies are written", NULL},
+    {"pending", (getter)Worker_get_pending, NULL, "held replies not yet written or handed back", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -415,8 +721,12 @@ static PyMethodDef Worker_methods[] = {
     {"submit", (PyCFunction)Worker_submit, METH_VARARGS,
      "submit(fd, data, gen, sync, sleep_us=0): queue a write (+ fdatasync if sync)."},
     {"poll", (PyCFunction)Worker_poll, METH_NOARGS,
-     "(durable_gen, [(gen, bytes_written) written since the last poll], None or (stage, errno)); "
-     "stage 1 is a failed write, 2 a failed fsync."},
+     "(durable_gen, [(gen, bytes_written) written since the last poll], None or (stage, errno), "
+     "[(fd, bytes) a full socket did not take]); stage 1 is a failed write, 2 a failed fsync."},
+    {"hold", (PyCFunction)Worker_hold, METH_VARARGS,
+     "hold(fd, data, gen) -> bool: write data to socket fd once gen is durable; False: write it yourself."},
+    {"ack", (PyCFunction)Worker_ack, METH_VARARGS, "ack(gen): gen is durable; send what waits for it."},
+    {"forget", (PyCFunction)Worker_forget, METH_VARARGS, "forget(fd): drop what is held for fd and close it."},
     {"drain", (PyCFunction)Worker_drain, METH_NOARGS, "Block until every queued job has run."},
     {"stop", (PyCFunction)Worker_stop, METH_NOARGS, "Run what is queued, then end the thread."},
     {"stats", (PyCFunction)Worker_stats, METH_NOARGS, "(groups, jobs) done so far."},

@@ -38,7 +38,7 @@ class Client(asyncio.Protocol):
         "blocked", "queued", "closing", "ctime", "last_interaction", "last_cmd",
         "addr", "laddr", "fd", "out", "batching", "reply_mode", "is_master", "is_replica",
         "monitor", "prop", "in_exec", "no_evict", "kind", "obuf_soft_since", "paused_reading",
-        "lib_name", "lib_ver", "argv_mem", "resp_ver", "user", "woff", "deferred",
+        "lib_name", "lib_ver", "argv_mem", "resp_ver", "user", "woff", "deferred", "cfd",
     )
 
     def __init__(self, server):
@@ -70,6 +70,7 @@ class Client(asyncio.Protocol):
         self.fd = -1
         self.out = None
         self.deferred = None  # reply bytes waiting for the end of the loop turn (_flush)
+        self.cfd = -1  # a dup of fd while the AOF writer may write held replies to it (aof_writer)
         self.batching = False
         self.reply_mode = REPLY_ON
         self.is_master = False

@@ -65,6 +65,8 @@ class Server(Dispatcher):
         self.pubsub_patterns: dict[bytes, dict] = {}
         self.pubsub_shard_channels: dict[bytes, dict] = {}
         self.also_propagate = None  # a list while EXEC collects its effects (t_multi)
+        # fn(client) on disconnection: the modules' (class-wide) and this server's own
+        self.disconnect_hooks = list(Server.disconnect_hooks)
         self.reply_gate = None  # fn(client, data) -> held?, while the AOF has unlogged data (aof_writer)
         self.slowlog = deque()
         self.slowlog_next_id = 0
@@ -238,7 +240,7 @@ class Server(Dispatcher):
         if c in self.monitors:
             self.monitors.remove(c)
 
-    disconnect_hooks: list = []
+    disconnect_hooks: list = []  # the command modules' hooks (copied per server)
 
     def client_info(self, c: Client) -> str:
         from .commands.t_client import client_info_line

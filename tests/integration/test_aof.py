@@ -639,3 +639,132 @@ def test_write_error_gives_misconf_until_the_disk_recovers(tmp_path):
             s.kill()
     assert results[0] == results[1]
     assert results[0][0].startswith(b"-MISCONF Errors writing to the AOF file: ")
+
+
+# -- appendfsync always: replies the C writer sends itself -------------------------------------
+
+
+def _pipeline(port: int, n: int, tag: str) -> list:
+    """Pipeline n writes interleaved with reads of them; return the raw replies."""
+    c = RawConn(port)
+    try:
+        reqs = []
+        for i in range(n):
+            reqs.append(encode("INCR", f"{tag}:ctr"))
+            reqs.append(encode("GET", f"{tag}:ctr"))
+        c.send(b"".join(reqs))
+        return [c.read_reply() for _ in range(2 * n)]
+    finally:
+        c.close()
+
+
+def test_always_replies_in_order_across_clients(tmp_path):
+    s = start(AOF + ["--appendfsync", "always"])
+    try:
+        out = {}
+
+        def run(t):
+            out[t] = _pipeline(s.port, 300, f"t{t}")
+
+        threads = [threading.Thread(target=run, args=(t,)) for t in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        for t in range(8):
+            want = []
+            for i in range(1, 301):
+                want += [b":%d\r\n" % i, b"$%d\r\n%d\r\n" % (len(str(i)), i)]
+            assert out[t] == want
+        info = s.client().info("persistence")
+        assert info["aof_last_write_status"] == "ok"
+    finally:
+        s.kill()
+
+
+def test_always_full_socket_keeps_order_and_loses_nothing(tmp_path):
+    """A client that writes, asks for a big value and stops reading: the rest of
+    the big reply and every later reply arrive whole and in order once it reads."""
+    s = start(AOF + ["--appendfsync", "always"])
+    try:
+        r = s.client()
+        big = os.urandom(8 << 20)  # two of them: more than both socket buffers hold
+        r.set("big", big)
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)  # before connect: a sane window
+        sock.connect(("127.0.0.1", s.port))
+        reqs = b"".join([encode("INCR", "n"), encode("GET", "big"), encode("INCR", "n"), encode("GET", "big"),
+                         encode("SET", "after", "1"), encode("INCR", "n")])
+        sock.sendall(reqs)
+        # meanwhile other clients are served (the loop is not blocked by the full socket)
+        for i in range(20):
+            assert r.incr("other") == i + 1
+        want = (b":1\r\n" + b"$%d\r\n" % len(big) + big + b"\r\n" + b":2\r\n" + b"$%d\r\n" % len(big) + big
+                + b"\r\n+OK\r\n:3\r\n")
+        got = b""
+        sock.settimeout(10)
+        while len(got) < len(want):
+            d = sock.recv(1 << 20)
+            if not d:
+                break
+            got += d
+        assert got == want
+        sock.close()
+    finally:
+        s.kill()
+
+
+def test_always_disconnect_with_held_replies_leaks_nothing(tmp_path):
+    """Clients that vanish while their replies wait for the fsync: the server
+    stays up and no reply reaches another connection (the fd is reused)."""
+    s = start(AOF + ["--appendfsync", "always"])
+    try:
+        for round_ in range(30):
+            socks = [socket.create_connection(("127.0.0.1", s.port)) for _ in range(5)]
+            for k in socks:
+                k.sendall(encode("SET", f"gone:{round_}", "secret") * 20)
+            for k in socks:
+                k.close()
+            c = RawConn(s.port)
+            assert c.call("PING") == b"+PONG\r\n"  # not a stranger's +OK
+            assert c.call("SET", "mine", round_) == b"+OK\r\n"
+            assert c.call("GET", "mine") == b"$%d\r\n%d\r\n" % (len(str(round_)), round_)
+            c.close()
+        wait_for(lambda: s.client().info("clients")["connected_clients"] == 1, 10, what="clients gone")
+    finally:
+        s.kill()
+
+
+def test_always_quit_after_writes_and_policy_switch(tmp_path):
+    s = start(AOF + ["--appendfsync", "always"])
+    try:
+        sock = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+        sock.sendall(encode("SET", "a", "1") + encode("INCR", "c") + encode("QUIT") + encode("SET", "never", "1"))
+        got = b""
+        while True:
+            d = sock.recv(4096)
+            if not d:
+                break
+            got += d
+        assert got == b"+OK\r\n:1\r\n+OK\r\n"
+        sock.close()
+        # switching policy while clients write: no reply is lost or stuck
+        results = []
+
+        def writer():
+            results.append(_pipeline(s.port, 500, "sw"))
+
+        t = threading.Thread(target=writer)
+        t.start()
+        r = s.client()
+        r.config_set("appendfsync", "everysec")
+        r.config_set("appendfsync", "always")
+        r.config_set("appendfsync", "no")
+        t.join(60)
+        assert len(results) == 1 and len(results[0]) == 1000
+        assert r.get("never") is None
+        s2 = restart(s, kill=False)
+        assert s2.client().get("sw:ctr") == b"500"
+        s2.kill()
+    finally:
+        s.kill()

@@ -55,6 +55,7 @@ class Server:
         self.reply_gate = None
         self.stat_net_output_bytes = 0
         self.obuf_limit_normal = False
+        self.disconnect_hooks = []
 
 
 class Transport:
@@ -74,6 +75,9 @@ class Client:
         self.transport = Transport()
         self.closing = False
         self.kind = "normal"
+        self.fd = -1  # no socket: the C writer never sends for it
+        self.cfd = -1
+        self.deferred = None
 
     def reply(self, server, data):
         """What Client._flush does."""

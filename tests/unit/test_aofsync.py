@@ -28,7 +28,7 @@ def test_jobs_land_in_order_and_are_reported(worker, tmp_path):
             w.submit(fd, chunk, gen, True)
         w.drain()
         assert w.durable == 300  # readable without poll(), as the reply gate does
-        durable, written, error = w.poll()
+        durable, written, error, left = w.poll()
         assert error is None and durable == 300
         assert sorted(written) == [(gen, len(c)) for gen, c in enumerate(chunks, 1)]
         assert (tmp_path / "f").read_bytes() == b"".join(chunks)
@@ -37,7 +37,7 @@ def test_jobs_land_in_order_and_are_reported(worker, tmp_path):
         # the loop was woken, once per poll at most
         assert select.select([efd], [], [], 0)[0] == [efd]
         assert os.eventfd_read(efd) >= 1
-        assert w.poll() == (300, [], None)
+        assert w.poll() == (300, [], None, [])
     finally:
         os.close(fd)
 
@@ -63,7 +63,7 @@ def test_write_error_is_reported_not_acknowledged(worker, tmp_path):
         w.submit(fd, b"data", 1, True)
         w.drain()
         assert w.durable == 0
-        durable, written, error = w.poll()
+        durable, written, error, left = w.poll()
         assert durable == 0  # never acknowledged
         assert written == [(1, 0)]
         assert error == (1, 9)  # a failed write, EBADF
@@ -78,7 +78,7 @@ def test_without_sync_it_still_writes(worker, tmp_path):
     try:
         w.submit(fd, b"abc", 7, False)
         w.drain()
-        assert w.poll() == (7, [(7, 3)], None)
+        assert w.poll() == (7, [(7, 3)], None, [])
     finally:
         os.close(fd)
 
@@ -96,3 +96,156 @@ def test_bad_arguments():
         w.stop()
     with pytest.raises(RuntimeError):
         w.submit(1, b"x", 1, True)  # stopped
+
+
+# -- replies the writer holds and sends itself (hold / ack / forget) -------------------------
+
+
+def _recv_all(sock, timeout=5.0) -> bytes:
+    sock.settimeout(timeout)
+    out = b""
+    try:
+        while True:
+            sock.settimeout(0.2 if out else timeout)
+            d = sock.recv(1 << 20)
+            if not d:
+                break
+            out += d
+    except (TimeoutError, BlockingIOError):
+        pass
+    return out
+
+
+@pytest.fixture
+def pair():
+    import socket
+    a, b = socket.socketpair()
+    a.setblocking(False)
+    yield a, b
+    a.close()
+    b.close()
+
+
+def test_held_reply_goes_out_after_its_group_is_durable(worker, tmp_path, pair):
+    w, _ = worker
+    a, b = pair
+    fd = os.open(tmp_path / "f", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    cfd = os.dup(a.fileno())
+    try:
+        assert w.hold(cfd, b"+OK\r\n", 1) is True
+        assert w.pending == 1
+        b.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            b.recv(10)  # not before the fsync
+        w.submit(fd, b"*1\r\n$4\r\nPING\r\n", 1, True)
+        w.drain()
+        assert _recv_all(b) == b"+OK\r\n"
+        assert w.pending == 0 and w.durable == 1
+        assert w.poll()[3] == []
+        # durable and nothing held for it: the caller writes it itself
+        assert w.hold(cfd, b"+late\r\n", 1) is False
+    finally:
+        w.forget(cfd)
+        os.close(fd)
+
+
+def test_order_per_socket_across_groups_and_ack(worker, tmp_path):
+    import socket
+    w, _ = worker
+    fd = os.open(tmp_path / "f", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    pairs = [socket.socketpair() for _ in range(3)]
+    cfds = [os.dup(a.fileno()) for a, _ in pairs]
+    try:
+        expect = [b"" for _ in pairs]
+        for gen in range(1, 41):
+            for i, cfd in enumerate(cfds):
+                if (gen + i) % 2:
+                    data = b":%d\r\n" % (gen * 10 + i)
+                    assert w.hold(cfd, data, gen) is True
+                    expect[i] += data
+            if gen <= 30:
+                w.submit(fd, b"x", gen, True)
+        w.drain()
+        assert w.durable == 30 and w.pending > 0  # 31..40 wait for data never submitted
+        w.ack(40)  # the loop logged them itself (sync_now)
+        assert w.pending == 0
+        for (a, b), want in zip(pairs, expect):
+            assert _recv_all(b) == want
+    finally:
+        for cfd in cfds:
+            w.forget(cfd)
+        for a, b in pairs:
+            a.close()
+            b.close()
+        os.close(fd)
+
+
+def test_a_full_socket_gives_the_rest_back_in_order(worker, tmp_path, pair):
+    import socket
+    w, efd = worker
+    a, b = pair
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    fd = os.open(tmp_path / "f", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    cfd = os.dup(a.fileno())
+    try:
+        big = bytes(range(256)) * 4096  # 1 MiB: more than the socket takes while b does not read
+        tail = b"+after\r\n"
+        assert w.hold(cfd, big, 1) and w.hold(cfd, tail, 1)
+        w.submit(fd, b"x", 1, True)
+        w.drain()
+        assert w.durable == 1
+        assert w.pending == 2  # what came back, not yet taken by the loop
+        left = w.poll()[3]
+        assert [f for f, _ in left] == [cfd, cfd]
+        assert left[1][1] == tail  # the later reply is given back whole, after the rest of the first
+        assert w.pending == 0
+        # the loop queues those on its transport; here: write them after what the socket took
+        sent = len(big) - len(left[0][1])
+        assert sent > 0
+        assert big[sent:] == left[0][1]
+        got = b""
+        b.setblocking(False)
+        while len(got) < sent:
+            try:
+                got += b.recv(1 << 20)
+            except BlockingIOError:
+                select.select([b], [], [], 1)
+        assert got == big[:sent]
+        # no longer diverted: a durable reply with nothing held may be written directly
+        assert w.hold(cfd, b"+x\r\n", 1) is False
+    finally:
+        w.forget(cfd)
+        os.close(fd)
+
+
+def test_forget_drops_what_is_held_and_closes_the_dup(worker, pair):
+    w, _ = worker
+    a, b = pair
+    cfd = os.dup(a.fileno())
+    assert w.hold(cfd, b"+never\r\n", 5)
+    assert w.pending == 1
+    w.forget(cfd)
+    assert w.pending == 0
+    with pytest.raises(OSError):
+        os.fstat(cfd)
+    w.ack(5)
+    b.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        b.recv(10)
+
+
+def test_a_peer_that_went_away_is_not_an_error(worker, tmp_path, pair):
+    w, _ = worker
+    a, b = pair
+    fd = os.open(tmp_path / "f", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    cfd = os.dup(a.fileno())
+    try:
+        b.close()
+        assert w.hold(cfd, b"+OK\r\n", 1)
+        w.submit(fd, b"x", 1, True)
+        w.drain()
+        durable, written, error, left = w.poll()
+        assert durable == 1 and error is None and left == [] and w.pending == 0
+    finally:
+        w.forget(cfd)
+        os.close(fd)
