@@ -511,13 +511,15 @@ class Server(Dispatcher):
                                      (self.stat_net_output_bytes - nout) / (now - t)))
             self.last_ops_sample = (now, total, self.stat_net_input_bytes, self.stat_net_output_bytes)
 
-    async def _cron_loop(self) -> None:
-        while True:
-            await asyncio.sleep(1 / self.config["hz"])
-            try:
-                self.cron()
-            except Exception:
-                self.log.exception("cron failed")
+    def _cron_tick(self) -> None:
+        # A timer, not a task sleeping in a loop: a task still pending when
+        # the loop closes at shutdown is reported on stderr ("Task was
+        # destroyed but it is pending!").
+        self.cron_handle = self.loop.call_later(1 / self.config["hz"], self._cron_tick)
+        try:
+            self.cron()
+        except Exception:
+            self.log.exception("cron failed")
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -555,7 +557,7 @@ class Server(Dispatcher):
             self.listeners.append(srv)
         for sig in (signal.SIGTERM, signal.SIGINT):
             self.catch_signal(sig)
-        self.cron_task = self.loop.create_task(self._cron_loop())
+        self.cron_handle = self.loop.call_later(1 / cfg["hz"], self._cron_tick)
 
     def catch_signal(self, sig) -> None:
         """Run _on_signal in the loop when ``sig`` arrives.
