@@ -19,6 +19,9 @@ class Loop:
     def call_soon(self, fn, *args):
         self.ready.append((fn, args))
 
+    def add_reader(self, fd, fn):
+        pass  # the C writer's eventfd: these tests poll it themselves
+
     def run(self):
         while self.ready:
             fn, args = self.ready.pop(0)
@@ -67,6 +70,12 @@ class Transport:
 
     def is_closing(self):
         return False
+
+    def get_write_buffer_size(self):
+        return 0
+
+    def pause_reading(self):
+        pass
 
 
 class Client:
@@ -156,6 +165,52 @@ def test_always_group_commit(w):
     w.bio.run_one()
     assert b.transport.out == [b"+OK\r\n"] and s.reply_gate is None
     assert _file(w).count(b"SET") == 2 and w.incr_size == len(_file(w)) == w.fsynced_offset
+
+
+def test_always_the_c_writer_sends_replies_or_the_loop_does_without_a_descriptor(w):
+    pytest.importorskip("redkeep._aofsync")
+    import socket
+    s = w.server
+    w.policy = "always"
+    w.use_worker = True
+    w.feed(0, [b"SET", b"warm", b"1"])
+    s.loop.run()  # the first group starts the writer
+    a, b = socket.socketpair()
+    try:
+        w.worker.drain()
+        w._collect()
+        c = Client(1)
+        c.fd = a.fileno()
+        w.feed(0, [b"SET", b"a", b"1"])
+        c.reply(s, b"+OK\r\n")
+        assert c.cfd >= 0 and c.transport.out == []  # held by the C writer, on a dup of the socket
+        s.loop.run()  # the group goes to the writer
+        w.worker.drain()
+        b.settimeout(5)
+        assert b.recv(100) == b"+OK\r\n"  # written by the writer thread after the fsync
+        w._collect()
+        assert s.reply_gate is None and s.stat_net_output_bytes == 5
+        # no descriptor to spare for a dup: the loop holds the reply and writes it itself
+        d = Client(2)
+        d.fd = 1 << 20  # dup() fails (EBADF), as it would with EMFILE
+        w.feed(0, [b"SET", b"b", b"2"])
+        d.reply(s, b"+OK\r\n")
+        assert d.cfd == -1 and d.transport.out == []
+        s.loop.run()
+        w.worker.drain()
+        w._collect()
+        assert d.transport.out == [b"+OK\r\n"]
+        # the client goes: what the writer held for it is dropped and its dup closed
+        cfd = c.cfd
+        w._client_gone(c)
+        assert c.cfd == -1
+        with pytest.raises(OSError):
+            os.fstat(cfd)
+    finally:
+        if w.worker is not None:
+            w.worker.stop()
+        a.close()
+        b.close()
 
 
 def test_bio_merges_queued_writes_into_one_fsync(tmp_path, monkeypatch):

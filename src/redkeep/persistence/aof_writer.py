@@ -327,7 +327,10 @@ class AofWriter:
             if (t is not None and not c.closing and c.kind == "normal" and c.fd >= 0
                     and (c.cfd >= 0 or self.policy == "always") and not t.get_write_buffer_size()):
                 if c.cfd < 0:
-                    c.cfd = os.dup(c.fd)  # kept open while the writer may use it (_client_gone)
+                    try:
+                        c.cfd = os.dup(c.fd)  # kept open while the writer may use it (_client_gone)
+                    except OSError:  # out of descriptors: the loop holds it, as below
+                        return self._hold(c, data, gen)
                     self.cfd_clients[c.cfd] = c
                 d = c.deferred
                 payload = data if d is None else d + data
@@ -340,6 +343,9 @@ class AofWriter:
                 self._collect()  # what a full socket gave back goes first (onto the transport)
         if gen <= self.done_gen and not py_held:
             return False
+        return self._hold(c, data, gen)
+
+    def _hold(self, c, data, gen) -> bool:
         close = False
         if c.closing:
             # QUIT and protocol errors: the connection closes once the reply is out.
