@@ -370,9 +370,9 @@ static void *worker_main(void *arg) {
         if (stage) fail(self, stage, err);
         else if (covered > self->durable) self->durable = covered;
         long long upto = self->durable;
-        int send = !stage && self->rhead != NULL && self->rhead->gen <= upto;
+        int replies_ready = !stage && self->rhead != NULL && self->rhead->gen <= upto;
         pthread_mutex_unlock(&self->mu);
-        if (send) send_ready(self, upto);
+        if (replies_ready) send_ready(self, upto);
         pthread_mutex_lock(&self->mu);
         if (!stage && upto > self->acked) __atomic_store_n(&self->acked, upto, __ATOMIC_RELEASE);
         self->groups++;
