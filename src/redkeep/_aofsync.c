@@ -151,15 +151,20 @@ static long long write_group(job **g, int n, int *err) {
     return total;
 }
 
+/* Room for one more element in a growable array (*arr, n used, *cap). */
+static int reserve_one(void **arr, size_t n, size_t *cap, size_t elem, size_t first) {
+    if (n < *cap) return 0;
+    size_t c = *cap ? *cap * 2 : first;
+    void *p = realloc(*arr, c * elem);
+    if (p == NULL) return -1;
+    *arr = p;
+    *cap = c;
+    return 0;
+}
+
 /* Under mu. */
 static int push_result(Worker *self, long long gen, long long written) {
-    if (self->nres == self->capres) {
-        size_t cap = self->capres ? self->capres * 2 : 64;
-        result *r = realloc(self->res, cap * sizeof(result));
-        if (r == NULL) return -1;
-        self->res = r;
-        self->capres = cap;
-    }
+    if (reserve_one((void **)&self->res, self->nres, &self->capres, sizeof(result), 64) < 0) return -1;
     self->res[self->nres].gen = gen;
     self->res[self->nres].written = written;
     self->nres++;
@@ -216,13 +221,7 @@ static int grow_fd_tables(Worker *self, int fd) {
 
 /* Under mu. */
 static int push_leftover(Worker *self, int fd, const char *data, size_t len) {
-    if (self->nleft == self->capleft) {
-        size_t cap = self->capleft ? self->capleft * 2 : 16;
-        leftover *l = realloc(self->left, cap * sizeof(leftover));
-        if (l == NULL) return -1;
-        self->left = l;
-        self->capleft = cap;
-    }
+    if (reserve_one((void **)&self->left, self->nleft, &self->capleft, sizeof(leftover), 16) < 0) return -1;
     char *copy = malloc(len ? len : 1);
     if (copy == NULL) return -1;
     memcpy(copy, data, len);
