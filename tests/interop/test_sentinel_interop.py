@@ -32,7 +32,10 @@ class Sentinels:
             with open(conf, "w") as f:
                 f.write(f"port {port}\nbind 127.0.0.1\ndir {d}\nlogfile {d}/sentinel.log\n"
                         f"sentinel monitor mymaster 127.0.0.1 {master_port} 2\n"
-                        "sentinel down-after-milliseconds mymaster 1000\n"
+                        # 3 s, not 1: on a loaded 2-core CI machine (two test workers) a
+                        # just-promoted primary once missed 1 s of PINGs, and the sentinels
+                        # failed over again, back to the restarted (empty) old primary.
+                        "sentinel down-after-milliseconds mymaster 3000\n"
                         "sentinel failover-timeout mymaster 6000\n")
             self.procs.append(subprocess.Popen([SENTINEL, conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             self.ports.append(port)
