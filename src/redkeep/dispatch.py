@@ -81,6 +81,7 @@ class Dispatcher:
         # (Command.inline_ok) cannot change it.
         fast = self._inline_allowed(c)
         slow_ns = self.slowlog_threshold_ns
+        sole = self._sole_listener()
         self.current_client = c
         t0 = perf()
         while i < n:
@@ -111,8 +112,11 @@ class Dispatcher:
                 if dt > slow_ns and not cmd.skip_slowlog:
                     self.slowlog_push(c, argv, dt // 1000)
                 c.last_cmd = cmd.fullname
-                if (self.dirty != dirty or c.prop) and self.propagate_listeners:
-                    self._propagate_call(c, argv)
+                if self.dirty != dirty or c.prop:
+                    if sole is not None and c.prop is None:
+                        sole(c.db.id, argv)  # the AOF alone (the common case): no detour
+                    elif self.propagate_listeners:
+                        self._propagate_call(c, argv)
                 if reply is not None:
                     append(reply)
                 if self.ready_keys:
@@ -126,9 +130,19 @@ class Dispatcher:
                     return i
                 fast = self._inline_allowed(c)
                 slow_ns = self.slowlog_threshold_ns
+                sole = self._sole_listener()
                 self.current_client = c
                 t0 = perf()
         return n
+
+    def _sole_listener(self):
+        """The one propagate listener when there is exactly one and no EXEC
+        is collecting effects: the inline path calls it directly (what
+        ``propagate`` would do, two calls shorter)."""
+        listeners = self.propagate_listeners
+        if len(listeners) == 1 and self.also_propagate is None:
+            return listeners[0]
+        return None
 
     def _inline_allowed(self, c) -> bool:
         return (self.pause_kind is None and c.multi is None and not self.checks_needed and self.snapshot is None
