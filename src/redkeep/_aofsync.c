@@ -1,29 +1,52 @@
 /*
  * redkeep._aofsync: the group-commit writer of ``appendfsync always``.
- * Plays the part of Redis's beforeSleep write + fsync (aof.c
- * flushAppendOnlyFile), but off the event loop.
+ * Plays the part of Redis's beforeSleep write + fsync + client writes
+ * (aof.c flushAppendOnlyFile, networking.c handleClientsWithPendingWrites),
+ * but off the event loop.
  *
  * Why C: ``always`` is bounded by how soon the disk gets the next group
  * after an fsync returns.  A Python I/O thread needs the GIL to take the
  * next job and to start the write; the event loop holds the GIL while it
- * answers clients (uvloop writes replies without releasing it), so on a
- * busy loop the disk sat idle ~200 us per group waiting for the GIL
- * (measured: 40% idle, 0.74x Redis).  This worker is a plain pthread that
- * never touches Python objects: the loop hands it copies of the log data,
- * it writes and fdatasyncs every job queued for the same file as one group,
- * then records per-job results and wakes the loop through an eventfd.
+ * answers clients, so on a busy loop the disk sat idle ~200 us per group
+ * waiting for the GIL (measured: 40% idle, 0.74x Redis).  These threads are
+ * plain pthreads that never touch Python objects: the loop hands them copies
+ * of the log data and of the replies that wait for it.
  *
- * Several workers, fsyncs in parallel: ext4 on this machine's virtio disk
- * completes 5.6k fdatasync/s from one thread, 8.5k from two and 11.5k from
- * four (journal commits are shared), so a group never waits for the fsync
- * of the group before it.  Writes stay strictly in submission order (taken
- * from the queue and written under ``write_mu``), and an fsync started after
- * a write covers it: when a worker's fdatasync returns, every job written
- * before it began is on disk.  ``durable`` is the highest such generation;
- * the loop acknowledges up to it.
+ * Two threads, two jobs:
+ *  - the syncer takes every job queued for the same file as one group,
+ *    writes it and fdatasyncs it, one group at a time, and starts the next
+ *    group the moment an fsync returns;
+ *  - the sender writes the replies held for the groups now durable to the
+ *    clients' sockets, in the order they were held, while the syncer already
+ *    waits for the next fsync.
+ * A group never waits for the replies of the group before it, and a fsync is
+ * never shared with another one in flight (on ext4 a second fdatasync waits
+ * for the first one's journal commit anyway).
  *
- * A failed write or fsync is reported with its errno and the bytes written;
- * the caller decides (Redis exits).
+ * Scheduling, on the core the event loop runs on: both threads are
+ * SCHED_BATCH, so waking them (a job submitted, an fsync returned) does not
+ * preempt the loop in the middle of a client's command; instead the loop
+ * cedes the CPU at the end of each turn (``cede``) when one of them has
+ * something to do.  Measured with redis-benchmark SET -c 50 -P 1, server
+ * and its threads on one core, alternating with real Redis, median of the
+ * per-round ratios (11 rounds): two workers that each fsynced and then sent
+ * their group's replies, 0.92x Redis; this design, 1.02x.  The old design
+ * left the core idle 23% of the time (the loop had answered every client
+ * before a worker got the CPU to start the fsync, so one fsync covered all
+ * 50 clients and nothing else could run meanwhile); now the disk works while
+ * the loop serves the other half of the clients, idle 1.5%.
+ *
+ * The loop learns what happened through ``poll``; the eventfd is written
+ * only when the loop has something to do with it (an error, replies a full
+ * socket gave back, replies it holds itself, ``want``), when everything is
+ * done (the loop removes its reply gate then), or every 256 groups: under
+ * load a group is acknowledged by its replies alone (measured +1% ops/s,
+ * one eventfd write and read and a Python callback less per group).
+ *
+ * Writes stay in submission order.  ``durable`` is the highest generation
+ * known to be on disk; ``acked`` (what the loop sees) the highest whose held
+ * replies are also written.  A failed write or fsync is reported with its
+ * errno and the bytes written; the caller decides (Redis exits).
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -40,6 +63,8 @@
 #include <unistd.h>
 
 #define MAX_IOV 64
+#define GROUP_MAX 1024
+#define NOTIFY_EVERY 256 /* results kept before the loop is woken to take them */
 
 typedef struct job {
     struct job *next;
@@ -55,8 +80,6 @@ typedef struct {
     long long gen;
     long long written;
 } result;
-
-#define MAX_THREADS 8
 
 /* A client reply held until the log data it may depend on is durable,
  * then written to the client's socket (a dup of it, owned by the caller)
@@ -80,15 +103,18 @@ typedef struct {
 
 typedef struct {
     PyObject_HEAD
-    pthread_t threads[MAX_THREADS];
-    int nthreads;
+    pthread_t syncer, sender;
+    int nthreads;             /* threads started (0..2) */
     int started;
     pthread_mutex_t mu;       /* queue, results, counters */
-    pthread_mutex_t write_mu; /* file order: taken before mu is released */
-    pthread_cond_t work_cv;   /* jobs arrived, or stop */
-    pthread_cond_t idle_cv;   /* a group finished */
+    pthread_cond_t work_cv;   /* jobs arrived, or stop (the syncer) */
+    pthread_cond_t send_cv;   /* replies became ready, or stop (the sender) */
+    pthread_cond_t idle_cv;   /* a group or a burst of replies finished */
     job *head, *tail;
-    int busy;
+    int syncing;              /* the syncer has a group between taking and reporting it */
+    int sending;              /* the sender is writing replies */
+    int syncer_waiting;       /* the syncer sleeps on work_cv */
+    int syncer_exited;        /* stopped: the sender sends what is durable, then ends too */
     int stop;
     int notify_fd;
     int notified;
@@ -102,6 +128,7 @@ typedef struct {
     pthread_mutex_t send_mu;  /* one sender at a time: per-socket order */
     reply *rhead, *rtail;
     long long acked;          /* replies up to this generation are out */
+    long long want;           /* wake the loop once acked reaches it (0: no) */
     long long npending;       /* replies queued or being written, plus leftovers */
     int *fdpend;              /* per fd: replies queued or being written */
     unsigned char *diverted;  /* per fd: a write came up short; the rest goes back to the loop */
@@ -294,34 +321,52 @@ static void send_ready(Worker *self, long long upto) {
     pthread_mutex_unlock(&self->send_mu);
 }
 
-#define GROUP_MAX 1024
+/* Under mu. */
+static int replies_ready(Worker *self) {
+    return self->rhead != NULL && self->rhead->gen <= self->durable && !self->err_stage;
+}
 
-static void *worker_main(void *arg) {
-    Worker *self = (Worker *)arg;
-    /* SCHED_BATCH: a worker woken by its write or fsync completing does
-     * not preempt the event loop; it runs when the loop waits (as it does
-     * once the held clients have nothing more to send) or at the next
-     * scheduling point.  On one shared core each preemption was two context
-     * switches of ~4 us in this VM, three times per group (start, data
-     * written, inode written).  Measured with redis-benchmark SET -c 50 -P 1,
-     * everything on one core: context switches 0.35 -> 0.18 per command,
-     * fsyncs 0.045 -> 0.030 per command (bigger groups), server CPU -10% per
-     * command; ops/s within the noise at -P 1 and -P 16.  Failure to set it
-     * changes nothing else. */
-    {
-        struct sched_param sp = {0};
-        (void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+/* Under mu: wake the loop only when it has something to do (see the top). */
+static void maybe_notify(Worker *self) {
+    if (self->err_stage || self->nleft || self->nres >= NOTIFY_EVERY
+        || (self->want && self->acked >= self->want)
+        || (self->head == NULL && !self->syncing && !self->sending && self->rhead == NULL)) {
+        self->want = 0;
+        notify(self);
     }
+}
+
+/* Under mu: acked catches up with durable once no durable reply waits. */
+static void advance_acked(Worker *self) {
+    if (!self->err_stage && !self->sending && !replies_ready(self) && self->durable > self->acked)
+        __atomic_store_n(&self->acked, self->durable, __ATOMIC_RELEASE);
+}
+
+static void set_batch(void) {
+    /* SCHED_BATCH: see the top.  Failure to set it changes nothing else. */
+    struct sched_param sp = {0};
+    (void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+}
+
+static void *syncer_main(void *arg) {
+    Worker *self = (Worker *)arg;
+    set_batch();
     job **g = malloc(GROUP_MAX * sizeof(job *));
     pthread_mutex_lock(&self->mu);
     if (g == NULL) {
         fail(self, 1, ENOMEM);
         notify(self);
+        self->syncer_exited = 1;
+        pthread_cond_signal(&self->send_cv);
         pthread_mutex_unlock(&self->mu);
         return NULL;
     }
     for (;;) {
-        while (self->head == NULL && !self->stop) pthread_cond_wait(&self->work_cv, &self->mu);
+        while (self->head == NULL && !self->stop) {
+            self->syncer_waiting = 1;
+            pthread_cond_wait(&self->work_cv, &self->mu);
+            self->syncer_waiting = 0;
+        }
         if (self->head == NULL && self->stop) break;
         /* The group: every queued job for the same file. */
         int n = 0;
@@ -336,9 +381,7 @@ static void *worker_main(void *arg) {
             if (j->sleep_us > sleep_us) sleep_us = j->sleep_us;
         }
         if (self->head == NULL) self->tail = NULL;
-        self->busy++;
-        /* Taken in queue order, written in queue order. */
-        pthread_mutex_lock(&self->write_mu);
+        self->syncing = 1;
         pthread_mutex_unlock(&self->mu);
 
         if (sleep_us > 0) {
@@ -347,7 +390,6 @@ static void *worker_main(void *arg) {
         }
         int err = 0;
         long long written = write_group(g, n, &err);
-        pthread_mutex_unlock(&self->write_mu);
         int stage = err ? 1 : 0;
         if (!err && sync && fdatasync(fd) < 0) {
             err = errno;
@@ -366,57 +408,79 @@ static void *worker_main(void *arg) {
             }
             free(g[i]);
         }
+        self->syncing = 0;
         if (stage) fail(self, stage, err);
         else if (covered > self->durable) self->durable = covered;
-        long long upto = self->durable;
-        int replies_ready = !stage && self->rhead != NULL && self->rhead->gen <= upto;
-        pthread_mutex_unlock(&self->mu);
-        if (replies_ready) send_ready(self, upto);
-        pthread_mutex_lock(&self->mu);
-        if (!stage && upto > self->acked) __atomic_store_n(&self->acked, upto, __ATOMIC_RELEASE);
+        if (replies_ready(self)) pthread_cond_signal(&self->send_cv);
+        advance_acked(self);
         self->groups++;
         self->jobs_done += n;
-        self->busy--;
-        notify(self);
+        maybe_notify(self);
         pthread_cond_broadcast(&self->idle_cv);
     }
+    self->syncer_exited = 1;
+    pthread_cond_signal(&self->send_cv);
     pthread_mutex_unlock(&self->mu);
     free(g);
     return NULL;
 }
 
+static void *sender_main(void *arg) {
+    Worker *self = (Worker *)arg;
+    set_batch();
+    pthread_mutex_lock(&self->mu);
+    for (;;) {
+        while (!replies_ready(self) && !(self->stop && self->syncer_exited))
+            pthread_cond_wait(&self->send_cv, &self->mu);
+        if (!replies_ready(self)) break; /* stopped, nothing left to send */
+        long long upto = self->durable;
+        self->sending = 1;
+        pthread_mutex_unlock(&self->mu);
+        send_ready(self, upto);
+        pthread_mutex_lock(&self->mu);
+        self->sending = 0;
+        advance_acked(self);
+        maybe_notify(self);
+        pthread_cond_broadcast(&self->idle_cv);
+    }
+    pthread_mutex_unlock(&self->mu);
+    return NULL;
+}
+
 static int Worker_init(Worker *self, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"notify_fd", "threads", NULL};
-    int notify_fd, nthreads = 2;
+    static char *kwlist[] = {"notify_fd", NULL};
+    int notify_fd;
     if (self->started) {
         PyErr_SetString(PyExc_RuntimeError, "SyncWorker already initialised");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "i|i", kwlist, &notify_fd, &nthreads)) return -1;
-    if (nthreads < 1 || nthreads > MAX_THREADS) {
-        PyErr_Format(PyExc_ValueError, "threads must be 1..%d", MAX_THREADS);
-        return -1;
-    }
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "i", kwlist, &notify_fd)) return -1;
     self->notify_fd = notify_fd;
     pthread_mutex_init(&self->mu, NULL);
-    pthread_mutex_init(&self->write_mu, NULL);
     pthread_mutex_init(&self->send_mu, NULL);
     pthread_cond_init(&self->work_cv, NULL);
+    pthread_cond_init(&self->send_cv, NULL);
     pthread_cond_init(&self->idle_cv, NULL);
     self->started = 1;
-    for (int i = 0; i < nthreads; i++) {
-        int rc = pthread_create(&self->threads[i], NULL, worker_main, self);
-        if (rc != 0) {
-            self->nthreads = i;
-            if (i == 0) {
-                self->started = 0;
-                errno = rc;
-                PyErr_SetFromErrno(PyExc_OSError);
-                return -1;
-            }
-            break;
+    int rc = pthread_create(&self->syncer, NULL, syncer_main, self);
+    if (rc == 0) {
+        self->nthreads = 1;
+        rc = pthread_create(&self->sender, NULL, sender_main, self);
+        if (rc == 0) self->nthreads = 2;
+    }
+    if (rc != 0) {
+        if (self->nthreads == 1) { /* the syncer alone would never send: stop it */
+            pthread_mutex_lock(&self->mu);
+            self->stop = 1;
+            pthread_cond_broadcast(&self->work_cv);
+            pthread_mutex_unlock(&self->mu);
+            pthread_join(self->syncer, NULL);
+            self->nthreads = 0;
         }
-        self->nthreads = i + 1;
+        self->started = 0;
+        errno = rc;
+        PyErr_SetFromErrno(PyExc_OSError);
+        return -1;
     }
     return 0;
 }
@@ -426,9 +490,11 @@ static void stop_thread(Worker *self) {
     pthread_mutex_lock(&self->mu);
     self->stop = 1;
     pthread_cond_broadcast(&self->work_cv);
+    pthread_cond_broadcast(&self->send_cv);
     pthread_mutex_unlock(&self->mu);
     Py_BEGIN_ALLOW_THREADS
-    for (int i = 0; i < self->nthreads; i++) pthread_join(self->threads[i], NULL);
+    if (self->nthreads >= 1) pthread_join(self->syncer, NULL); /* runs what is queued first */
+    if (self->nthreads >= 2) pthread_join(self->sender, NULL); /* then sends what became durable */
     Py_END_ALLOW_THREADS
     self->started = 0;
 }
@@ -483,9 +549,9 @@ static PyObject *Worker_submit(Worker *self, PyObject *args) {
     if (self->tail) self->tail->next = j;
     else self->head = j;
     self->tail = j;
-    int wake = self->busy < self->nthreads; /* someone is waiting for work */
+    int wake = self->syncer_waiting;
     pthread_mutex_unlock(&self->mu);
-    /* Signalled after the unlock: on a shared core the woken worker would
+    /* Signalled after the unlock: on a shared core the woken thread would
      * otherwise preempt us and block on the mutex we still hold. */
     if (wake) pthread_cond_signal(&self->work_cv);
     Py_RETURN_NONE;
@@ -615,12 +681,10 @@ static PyObject *Worker_hold(Worker *self, PyObject *args) {
     self->rtail = r;
     self->fdpend[fd]++;
     self->npending++;
-    long long upto = self->durable;
-    int ready = gen <= upto;
+    /* Durable already, but behind replies not yet written: the sender takes
+     * it with them, in order. */
+    if (gen <= self->durable) pthread_cond_signal(&self->send_cv);
     pthread_mutex_unlock(&self->mu);
-    /* Durable already, but behind replies still being written: send in order
-     * now (waits for the sender that holds send_mu; workers never take the GIL). */
-    if (ready) send_ready(self, upto);
     Py_RETURN_TRUE;
 }
 
@@ -678,9 +742,39 @@ static PyObject *Worker_forget(Worker *self, PyObject *args) {
 static PyObject *Worker_drain(Worker *self, PyObject *Py_UNUSED(ignored)) {
     Py_BEGIN_ALLOW_THREADS
     pthread_mutex_lock(&self->mu);
-    while (self->started && (self->head != NULL || self->busy > 0)) pthread_cond_wait(&self->idle_cv, &self->mu);
+    while (self->started && (self->head != NULL || self->syncing || self->sending || replies_ready(self)))
+        pthread_cond_wait(&self->idle_cv, &self->mu);
     pthread_mutex_unlock(&self->mu);
     Py_END_ALLOW_THREADS
+    Py_RETURN_NONE;
+}
+
+/* want(gen): the loop holds replies of its own up to gen: write the eventfd
+ * once acked reaches it (at once if it has). */
+static PyObject *Worker_want(Worker *self, PyObject *args) {
+    long long gen;
+    if (!PyArg_ParseTuple(args, "L", &gen)) return NULL;
+    pthread_mutex_lock(&self->mu);
+    if (self->acked >= gen) notify(self);
+    else if (gen > self->want) self->want = gen;
+    pthread_mutex_unlock(&self->mu);
+    Py_RETURN_NONE;
+}
+
+/* cede(): called by the loop at the end of a turn.  The threads are
+ * SCHED_BATCH and do not preempt the loop (see the top): if one of them has
+ * work (a group to start, an fsync in progress that may have returned,
+ * replies to write), give it the core now rather than when the loop next
+ * waits for clients.  sched_yield costs ~1 us when nobody else is runnable. */
+static PyObject *Worker_cede(Worker *self, PyObject *Py_UNUSED(ignored)) {
+    pthread_mutex_lock(&self->mu);
+    int y = self->head != NULL || self->syncing || (replies_ready(self) && !self->sending);
+    pthread_mutex_unlock(&self->mu);
+    if (y) {
+        Py_BEGIN_ALLOW_THREADS
+        sched_yield();
+        Py_END_ALLOW_THREADS
+    }
     Py_RETURN_NONE;
 }
 
@@ -726,8 +820,11 @@ static PyMethodDef Worker_methods[] = {
      "hold(fd, data, gen) -> bool: write data to socket fd once gen is durable; False: write it yourself."},
     {"ack", (PyCFunction)Worker_ack, METH_VARARGS, "ack(gen): gen is durable; send what waits for it."},
     {"forget", (PyCFunction)Worker_forget, METH_VARARGS, "forget(fd): drop what is held for fd and close it."},
-    {"drain", (PyCFunction)Worker_drain, METH_NOARGS, "Block until every queued job has run."},
-    {"stop", (PyCFunction)Worker_stop, METH_NOARGS, "Run what is queued, then end the thread."},
+    {"want", (PyCFunction)Worker_want, METH_VARARGS, "want(gen): write the eventfd once acked reaches gen."},
+    {"cede", (PyCFunction)Worker_cede, METH_NOARGS, "End of a loop turn: let the threads run now if they have work."},
+    {"drain", (PyCFunction)Worker_drain, METH_NOARGS,
+     "Block until every queued job has run and the replies it made durable are written."},
+    {"stop", (PyCFunction)Worker_stop, METH_NOARGS, "Run what is queued, send what it makes durable, end the threads."},
     {"stats", (PyCFunction)Worker_stats, METH_NOARGS, "(groups, jobs) done so far."},
     {NULL, NULL, 0, NULL},
 };
@@ -737,7 +834,8 @@ static PyTypeObject WorkerType = {
     .tp_name = "redkeep._aofsync.SyncWorker",
     .tp_basicsize = sizeof(Worker),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "A pthread that writes and fdatasyncs AOF groups without the GIL.",
+    .tp_doc = "SyncWorker(notify_fd): two pthreads that write and fdatasync AOF groups and write the replies "
+              "waiting for them, without the GIL.",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)Worker_init,
     .tp_dealloc = (destructor)Worker_dealloc,

@@ -13,7 +13,7 @@ aofsync = pytest.importorskip("redkeep._aofsync")  # CI builds it; the fallback 
 @pytest.fixture
 def worker():
     efd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
-    w = aofsync.SyncWorker(efd, threads=2)
+    w = aofsync.SyncWorker(efd)
     yield w, efd
     w.stop()
     os.close(efd)
@@ -84,11 +84,11 @@ def test_without_sync_it_still_writes(worker, tmp_path):
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError):
-        aofsync.SyncWorker(-1, threads=0)
+    with pytest.raises(TypeError):
+        aofsync.SyncWorker(-1, threads=2)  # one syncer and one sender, always
     with pytest.raises(TypeError):
         aofsync.SyncWorker("x")
-    w = aofsync.SyncWorker(-1, threads=1)
+    w = aofsync.SyncWorker(-1)
     try:
         with pytest.raises(TypeError):
             w.submit(1, "text", 1, True)
@@ -241,4 +241,73 @@ def test_a_peer_that_went_away_is_not_an_error(worker, tmp_path, pair):
         assert durable == 1 and error is None and left == [] and w.pending == 0
     finally:
         w.forget(cfd)
+        os.close(fd)
+
+
+# -- the syncer/sender pair: stopping, waking the loop, ceding ----------------------------------
+
+
+def _readable(efd, timeout=0.0) -> bool:
+    return select.select([efd], [], [], timeout)[0] == [efd]
+
+
+def test_stop_writes_the_replies_of_what_it_ran(tmp_path, pair):
+    """stop() runs the queued groups and writes the replies they made durable
+    before the threads end (the sender waits for the syncer)."""
+    a, b = pair
+    w = aofsync.SyncWorker(-1)
+    fd = os.open(tmp_path / "f", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    cfd = os.dup(a.fileno())
+    try:
+        for gen in range(1, 6):
+            assert w.hold(cfd, b":%d\r\n" % gen, gen)
+            w.submit(fd, b"x" * gen, gen, True)
+        w.stop()
+        assert _recv_all(b) == b"".join(b":%d\r\n" % g for g in range(1, 6))
+        assert (tmp_path / "f").read_bytes() == b"x" * 15
+        assert w.pending == 0
+    finally:
+        os.close(cfd)
+        os.close(fd)
+
+
+def test_the_loop_is_woken_only_when_it_has_something_to_do(worker, tmp_path, pair):
+    w, efd = worker
+    a, _ = pair
+    fd = os.open(tmp_path / "f", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    cfd = os.dup(a.fileno())
+    try:
+        assert w.hold(cfd, b"+later\r\n", 3)  # work still to come: not idle
+        w.submit(fd, b"x", 1, True)
+        w.drain()
+        assert w.durable == 1
+        assert not _readable(efd)  # a group done under load wakes nobody
+        w.want(1)  # the loop holds a reply of its own for gen 1: reached already
+        assert _readable(efd)
+        os.eventfd_read(efd)
+        assert w.poll()[0] == 1  # as the loop does: read, then poll (which re-arms the eventfd)
+        w.want(2)
+        w.submit(fd, b"y", 2, True)
+        assert _readable(efd, 5.0)  # woken once acked reaches 2
+        os.eventfd_read(efd)
+        assert w.poll()[0] == 2
+        w.submit(fd, b"z", 3, True)  # the last group: everything done, the loop is told
+        assert _readable(efd, 5.0)
+        assert w.poll()[0] == 3 and w.pending == 0
+    finally:
+        w.forget(cfd)
+        os.close(fd)
+
+
+def test_cede_is_harmless_with_or_without_work(worker, tmp_path):
+    w, _ = worker
+    w.cede()  # nothing to do: no yield
+    fd = os.open(tmp_path / "f", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        for gen in range(1, 50):
+            w.submit(fd, b"x", gen, True)
+            w.cede()
+        w.drain()
+        assert w.durable == 49
+    finally:
         os.close(fd)

@@ -465,6 +465,7 @@ class Aof(StartupLoading):
     def cron(self, now: float) -> None:
         w = self.writer
         if self.state != AOF_OFF and w is not None:
+            w.refresh()  # the C writer's finished groups, for the sizes below and INFO
             if w.ok:
                 if not w.flush_scheduled:
                     w.flush()  # postponed writes, idle everysec fsync
@@ -539,6 +540,8 @@ class Aof(StartupLoading):
         if not self.config["appendonly"]:
             return []
         w = self.writer
+        if w is not None:
+            w.refresh()
         return [
             "aof_current_size:%d" % (w.current_size if w else 0),
             "aof_base_size:%d" % self.base_size,
