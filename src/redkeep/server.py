@@ -74,6 +74,7 @@ class Server(Dispatcher):
         self.current_client = None  # the client whose command runs now
         self.snapshot = None  # the fork-less snapshot in progress (persistence/snapshot.py)
         self.dirty_at_last_save = 0
+        self.aof_flush_sleep = 0  # DEBUG aof-flush-sleep <microseconds> (read on every AOF flush)
         self.write_error = None  # MISCONF text while persistence is failing
         self.replica_of = None  # (host, port) when a replica
         self.master_link_up = False

@@ -59,6 +59,7 @@ class Server:
         self.stat_net_output_bytes = 0
         self.obuf_limit_normal = False
         self.disconnect_hooks = []
+        self.aof_flush_sleep = 0
 
 
 class Transport:

@@ -433,6 +433,7 @@ class AofWriter:
                 self._submit()
                 if self.worker is not None:
                     self.worker.cede()  # let the syncer start this group now (_aofsync.c)
+                return  # a group in flight: the gate stays
             self._maybe_ungate()
             return
         self._flush_sync(force)
@@ -455,7 +456,7 @@ class AofWriter:
             self.delayed_fsync += 1
             log.notice("Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer "
                        "without waiting for fsync to complete, this may slow down Redis.")
-        sleep_us = getattr(self.server, "aof_flush_sleep", 0)
+        sleep_us = self.server.aof_flush_sleep
         if sleep_us:
             time.sleep(sleep_us / 1e6)
         self.postponed_start = 0.0
@@ -555,7 +556,7 @@ class AofWriter:
         self.inflight = gen
         sync = not (self.no_fsync_on_rewrite and self.busy())
         epoch = self.epoch
-        sleep_us = getattr(self.server, "aof_flush_sleep", 0)
+        sleep_us = self.server.aof_flush_sleep
         if self.worker is None and self.use_worker:
             self._start_worker()
         if self.worker is not None:
