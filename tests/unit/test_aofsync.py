@@ -299,15 +299,23 @@ def test_the_loop_is_woken_only_when_it_has_something_to_do(worker, tmp_path, pa
         os.close(fd)
 
 
-def test_cede_is_harmless_with_or_without_work(worker, tmp_path):
+def test_cede_writes_what_is_durable_in_order(worker, tmp_path, pair):
+    """cede() (the end of a loop turn) yields to the threads and writes the
+    replies that became durable itself; the sender writes the others: the
+    client sees them all, in order, whoever wrote them."""
     w, _ = worker
+    a, b = pair
     w.cede()  # nothing to do: no yield
     fd = os.open(tmp_path / "f", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    cfd = os.dup(a.fileno())
     try:
-        for gen in range(1, 50):
+        for gen in range(1, 200):
+            assert w.hold(cfd, b":%d\r\n" % gen, gen)
             w.submit(fd, b"x", gen, True)
             w.cede()
         w.drain()
-        assert w.durable == 49
+        assert w.durable == 199 and w.pending == 0
+        assert _recv_all(b) == b"".join(b":%d\r\n" % g for g in range(1, 200))
     finally:
+        w.forget(cfd)
         os.close(fd)
