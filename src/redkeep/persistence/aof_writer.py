@@ -15,12 +15,13 @@ Policies:
 * ``always`` — group commit.  Each loop turn's log data is handed at once
   to the C writer (``_aofsync.c``: plain pthreads, no GIL): its syncer
   thread writes and fdatasyncs everything queued as one group, one fsync at
-  a time, the next group starting as soon as an fsync returns; its sender
-  thread writes the replies of the groups now durable to the clients'
-  sockets (``SyncWorker.hold``, see ``gate``) meanwhile.  At the end of each
-  turn the loop cedes the core to them if they have work (``cede``).  The
-  replies the loop holds itself (closing clients, replicas, a transport with
-  data queued) are released by the loop.  Measured (bench/bench_aof.py, everything
+  a time, the next group starting as soon as an fsync returns.  The
+  replies held for a group (``SyncWorker.hold``, see ``gate``) are written
+  to the clients' sockets, in C, once it is durable: by the loop at the end
+  of its turn, after ceding the core to the syncer (``cede``), or by the
+  writer's sender thread while the loop waits for clients.  The replies the
+  loop holds itself (closing clients, replicas, a transport with data
+  queued) are released by the loop.  Measured (bench/bench_aof.py, everything
   on one core): a Python I/O thread left the disk idle ~40% of the time
   waiting for the GIL (0.74x Redis); a Redis-like synchronous fsync on the
   loop was slower still (0.59x).  Without the C module, the Python ``Bio``
