@@ -785,11 +785,10 @@ static PyObject *Worker_cede(Worker *self, PyObject *Py_UNUSED(ignored)) {
     int y = self->head != NULL || self->syncing || (replies_ready(self) && !self->sending);
     if (y) self->in_cede = 1;
     pthread_mutex_unlock(&self->mu);
-    if (y) {
-        Py_BEGIN_ALLOW_THREADS
-        sched_yield();
-        Py_END_ALLOW_THREADS
-    }
+    /* With the GIL held: the threads yielded to never take it, and a Python
+     * thread (a snapshot being written) given it here would keep it for a
+     * whole switch interval (5 ms) at every turn. */
+    if (y) sched_yield();
     pthread_mutex_lock(&self->mu);
     self->in_cede = 0;
     int send = replies_ready(self) && !self->sending;
