@@ -433,6 +433,21 @@ static void *syncer_main(void *arg) {
     return NULL;
 }
 
+/* Under mu, replies ready and nobody sending: write the replies durable
+ * now (mu released meanwhile), then account for them.  Returns under mu.
+ * The sender thread and the loop (cede) both send this way. */
+static void send_durable(Worker *self) {
+    long long upto = self->durable;
+    self->sending = 1;
+    pthread_mutex_unlock(&self->mu);
+    send_ready(self, upto);
+    pthread_mutex_lock(&self->mu);
+    self->sending = 0;
+    advance_acked(self);
+    maybe_notify(self);
+    pthread_cond_broadcast(&self->idle_cv);
+}
+
 static void *sender_main(void *arg) {
     Worker *self = (Worker *)arg;
     set_batch();
@@ -441,15 +456,7 @@ static void *sender_main(void *arg) {
         while (!replies_ready(self) && !(self->stop && self->syncer_exited))
             pthread_cond_wait(&self->send_cv, &self->mu);
         if (!replies_ready(self)) break; /* stopped, nothing left to send */
-        long long upto = self->durable;
-        self->sending = 1;
-        pthread_mutex_unlock(&self->mu);
-        send_ready(self, upto);
-        pthread_mutex_lock(&self->mu);
-        self->sending = 0;
-        advance_acked(self);
-        maybe_notify(self);
-        pthread_cond_broadcast(&self->idle_cv);
+        send_durable(self);
     }
     pthread_mutex_unlock(&self->mu);
     return NULL;
@@ -791,20 +798,11 @@ static PyObject *Worker_cede(Worker *self, PyObject *Py_UNUSED(ignored)) {
     if (y) sched_yield();
     pthread_mutex_lock(&self->mu);
     self->in_cede = 0;
-    int send = replies_ready(self) && !self->sending;
-    long long upto = self->durable;
-    if (send) self->sending = 1;
-    pthread_mutex_unlock(&self->mu);
-    if (send) {
-        send_ready(self, upto);
-        pthread_mutex_lock(&self->mu);
-        self->sending = 0;
-        advance_acked(self);
+    if (replies_ready(self) && !self->sending) {
+        send_durable(self);
         if (replies_ready(self)) pthread_cond_signal(&self->send_cv); /* became durable meanwhile */
-        maybe_notify(self);
-        pthread_cond_broadcast(&self->idle_cv);
-        pthread_mutex_unlock(&self->mu);
     }
+    pthread_mutex_unlock(&self->mu);
     Py_RETURN_NONE;
 }
 
