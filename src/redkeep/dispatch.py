@@ -78,13 +78,10 @@ class Dispatcher:
         i = 0
         # What the inline path depends on, read once per batch and again
         # after anything that went through process(): inline commands
-        # (Command.inline_ok) cannot change it.  (_inline_allowed and
-        # _sole_listener written out here: -P 1 traffic is a batch per command.)
-        fast = (self.pause_kind is None and c.multi is None and not self.checks_needed and self.snapshot is None
-                and not self.monitors and c.authenticated and not c.reply_mode)
+        # (Command.inline_ok) cannot change it.
+        fast = self._inline_allowed(c)
         slow_ns = self.slowlog_threshold_ns
-        listeners = self.propagate_listeners
-        sole = listeners[0] if len(listeners) == 1 and self.also_propagate is None else None
+        sole = self._sole_listener()
         self.current_client = c
         t0 = perf()
         while i < n:
